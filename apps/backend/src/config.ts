@@ -1,0 +1,173 @@
+/**
+ * The only reader of process.env. Configuration is parsed and validated once into a frozen object that the rest of
+ * the server receives as an argument. Every variable is listed in `.env.example` and the README.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface SpikeSettings {
+  /** A spike needs strictly more than this percentage of active students confused. */
+  thresholdPercent: number;
+  /** How far back a ping counts towards a spike. */
+  windowSeconds: number;
+  /** A spike needs at least this many confused students. */
+  minStudents: number;
+}
+
+export interface ClassroomSettings {
+  spike: SpikeSettings;
+  /** A student is active if they did anything within this many seconds. */
+  activeWindowSeconds: number;
+  /** A second ping by one student on one slide within this many seconds is a duplicate. */
+  dedupeSeconds: number;
+}
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  /** Empty when the embedded PostgreSQL should be started. */
+  databaseUrl: string;
+  databasePoolMax: number;
+  agentkitSecret: string;
+  sessionSecret: string;
+  logLevel: string;
+  openai: { apiKey: string; baseUrl: string; model: string };
+  chatkit: { workflowId: string; domainKey: string };
+  redisUrl: string;
+  classroom: ClassroomSettings;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Reads configuration from `env` (process.env by default, after loading `.env` from the working directory when it
+ * exists). Throws ConfigError listing every invalid variable. Secrets are left empty in development and test when
+ * not given: `withDevelopmentSecrets` fills them.
+ */
+export function loadConfig(env: Env = readProcessEnv()): Config {
+  const problems: string[] = [];
+  const str = (name: string, fallback = '') => (env[name] ?? '').trim() || fallback;
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = str(name);
+    if (raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const nodeEnv = str('NODE_ENV', 'development');
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be development, production or test (got "${nodeEnv}")`);
+  }
+  const production = nodeEnv === 'production';
+  const port = int('PORT', 4000, 0, 65535);
+  const host = str('HOST', production ? '0.0.0.0' : '127.0.0.1');
+  const publicUrl = str('PUBLIC_URL', `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+/.test(publicUrl)) problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
+  const databaseUrl = str('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection string');
+  }
+
+  const agentkitSecret = str('AGENTKIT_SECRET');
+  const sessionSecret = str('SESSION_SECRET');
+  for (const [name, value] of [
+    ['AGENTKIT_SECRET', agentkitSecret],
+    ['SESSION_SECRET', sessionSecret],
+  ] as const) {
+    if (production && value.length < MIN_SECRET_LENGTH) {
+      problems.push(
+        `${name} must be set to a random value of at least ${MIN_SECRET_LENGTH} characters in production ` +
+          `(for example: openssl rand -hex 32)`,
+      );
+    } else if (value && value.length < MIN_SECRET_LENGTH) {
+      problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters long`);
+    }
+  }
+
+  const spikeWindow = int('SPIKE_WINDOW_SECONDS', 120, 10, 86_400);
+  const config: Config = {
+    nodeEnv: nodeEnv as NodeEnv,
+    port,
+    host,
+    publicUrl,
+    dataDir: path.resolve(str('DATA_DIR', '.data')),
+    databaseUrl,
+    databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 500),
+    agentkitSecret,
+    sessionSecret,
+    logLevel: str('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info'),
+    openai: {
+      apiKey: str('OPENAI_API_KEY'),
+      baseUrl: str('OPENAI_BASE_URL'),
+      model: str('OPENAI_MODEL', 'gpt-4.1-mini'),
+    },
+    chatkit: { workflowId: str('CHATKIT_WORKFLOW_ID'), domainKey: str('CHATKIT_DOMAIN_KEY') },
+    redisUrl: str('REDIS_URL'),
+    classroom: {
+      spike: {
+        thresholdPercent: int('SPIKE_THRESHOLD_PERCENT', 25, 0, 100),
+        windowSeconds: spikeWindow,
+        minStudents: int('SPIKE_MIN_STUDENTS', 3, 1, 100_000),
+      },
+      activeWindowSeconds: int('ACTIVE_WINDOW_SECONDS', 600, 10, 86_400),
+      dedupeSeconds: int('CONFUSION_DEDUPE_SECONDS', 30, 0, 3_600),
+    },
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return Object.freeze(config);
+}
+
+/**
+ * Development and test only: secrets that were not given are generated once and kept in `DATA_DIR/secrets.json`
+ * (mode 600), so they survive restarts. Returns the completed, frozen config and whether anything was generated.
+ */
+export function withDevelopmentSecrets(config: Config): Config {
+  if (config.agentkitSecret && config.sessionSecret) return config;
+  if (config.nodeEnv === 'production') throw new ConfigError('Secrets are required in production');
+  const file = path.join(config.dataDir, 'secrets.json');
+  let stored: { agentkitSecret?: string; sessionSecret?: string } = {};
+  if (existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      throw new ConfigError(`${file} is not valid JSON: fix it or delete it to generate new secrets`);
+    }
+  }
+  const next = {
+    agentkitSecret: stored.agentkitSecret || randomBytes(24).toString('base64url'),
+    sessionSecret: stored.sessionSecret || randomBytes(32).toString('base64url'),
+  };
+  if (next.agentkitSecret !== stored.agentkitSecret || next.sessionSecret !== stored.sessionSecret) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+  }
+  return Object.freeze({
+    ...config,
+    agentkitSecret: config.agentkitSecret || next.agentkitSecret,
+    sessionSecret: config.sessionSecret || next.sessionSecret,
+  });
+}
+
+function readProcessEnv(): Env {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return process.env;
+}

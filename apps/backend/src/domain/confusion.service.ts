@@ -1,0 +1,68 @@
+/** Recording confusion and judging whether the class is in a confusion spike. */
+import type { TrackConfusionResult } from '@class-assist/contracts';
+import { type CourseTx, inCourse } from '../db/course-scope.js';
+import { validationError } from '../errors.js';
+import { type Actor, assertActingAs } from './actor.js';
+import { countClass, insertConfusion } from './confusion.repository.js';
+import { ensureSlide, findCourse, touchMember } from './course.repository.js';
+import type { DomainDeps } from './deps.js';
+import { judgeSpike, type SpikeVerdict } from './spike.js';
+
+/** How far ahead of the server clock a client's timestamp may be (clock skew). */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface TrackConfusionInput {
+  user_id: string;
+  course_id: string;
+  slide_id?: string;
+  timestamp?: string;
+}
+
+/**
+ * Records that a student is confused, on the given slide or else the course's current slide, and answers with the
+ * class's confusion right now. A repeat within the dedupe window is answered `duplicate: true` and stores nothing.
+ */
+export async function trackConfusion(
+  deps: DomainDeps,
+  actor: Actor,
+  input: TrackConfusionInput,
+): Promise<TrackConfusionResult> {
+  assertActingAs(actor, input.course_id, input.user_id);
+  const now = deps.clock();
+  const occurredAt = input.timestamp ? new Date(input.timestamp) : now;
+  if (occurredAt.getTime() - now.getTime() > MAX_CLOCK_SKEW_MS) {
+    throw validationError([{ path: 'timestamp', message: 'is in the future' }], 'arguments for track_confusion');
+  }
+  return inCourse(deps.db, input.course_id, async (tx) => {
+    await touchMember(tx, input.course_id, input.user_id, now);
+    const slideId = input.slide_id ?? (await findCourse(tx, input.course_id))?.current_slide_id ?? null;
+    if (slideId) await ensureSlide(tx, input.course_id, slideId);
+    const eventId = await insertConfusion(tx, {
+      courseId: input.course_id,
+      userId: input.user_id,
+      slideId,
+      occurredAt,
+      dedupeSeconds: deps.classroom.dedupeSeconds,
+    });
+    const spike = await judgeCourse(deps, tx, input.course_id, now);
+    return {
+      success: true,
+      threshold_exceeded: spike.active,
+      current_percentage: spike.percentage,
+      confused_students: spike.confusedStudents,
+      active_students: spike.activeStudents,
+      duplicate: eventId === null,
+    };
+  });
+}
+
+/** The course's spike verdict at `now`: confused students in the spike window against active students. */
+export async function judgeCourse(deps: DomainDeps, tx: CourseTx, courseId: string, now: Date): Promise<SpikeVerdict> {
+  const { spike, activeWindowSeconds } = deps.classroom;
+  const counts = await countClass(tx, courseId, {
+    confusedSince: new Date(now.getTime() - spike.windowSeconds * 1000),
+    activeSince: new Date(now.getTime() - activeWindowSeconds * 1000),
+    now,
+  });
+  return judgeSpike(counts.confused, counts.active, spike);
+}

@@ -1,0 +1,88 @@
+/** SQL for courses, people and slides. Every function runs inside the caller's course-scoped transaction. */
+import { sql } from 'kysely';
+import type { CourseTx } from '../db/course-scope.js';
+
+export interface CourseRow {
+  id: string;
+  name: string;
+  timezone: string;
+  current_slide_id: string | null;
+}
+
+export interface SlideRow {
+  id: string;
+  position: number;
+  title: string;
+  topic: string | null;
+  notes: string;
+  from_material: boolean;
+}
+
+/** Creates the course when it is new (named after its id until a launch or import names it). */
+export async function ensureCourse(tx: CourseTx, courseId: string): Promise<void> {
+  await tx
+    .insertInto('courses')
+    .values({ id: courseId, name: courseId })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/**
+ * Creates course, user and student enrolment as needed and marks the user active at `now`, in one statement.
+ * An existing enrolment keeps its role.
+ */
+export async function touchMember(tx: CourseTx, courseId: string, userId: string, now: Date): Promise<void> {
+  await sql`
+    WITH course AS (INSERT INTO courses (id, name) VALUES (${courseId}, ${courseId}) ON CONFLICT DO NOTHING),
+         person AS (INSERT INTO users (id) VALUES (${userId}) ON CONFLICT DO NOTHING)
+    INSERT INTO enrollments (course_id, user_id, role, last_seen_at)
+    VALUES (${courseId}, ${userId}, 'student', ${now})
+    ON CONFLICT (course_id, user_id)
+    DO UPDATE SET last_seen_at = GREATEST(enrollments.last_seen_at, EXCLUDED.last_seen_at)`.execute(tx);
+}
+
+export async function findCourse(tx: CourseTx, courseId: string): Promise<CourseRow | undefined> {
+  return tx
+    .selectFrom('courses')
+    .select(['id', 'name', 'timezone', 'current_slide_id'])
+    .where('id', '=', courseId)
+    .executeTakeFirst();
+}
+
+/** Creates a slide first seen in a ping, after the course's existing slides. */
+export async function ensureSlide(tx: CourseTx, courseId: string, slideId: string): Promise<void> {
+  await sql`
+    INSERT INTO slides (course_id, id, position)
+    SELECT ${courseId}, ${slideId}, COALESCE(MAX(position), 0) + 1 FROM slides WHERE course_id = ${courseId}
+    HAVING NOT EXISTS (SELECT 1 FROM slides WHERE course_id = ${courseId} AND id = ${slideId})
+    ON CONFLICT DO NOTHING`.execute(tx);
+}
+
+const SLIDE_COLUMNS = ['id', 'position', 'title', 'topic', 'notes', 'from_material'] as const;
+
+/** Slides in slide order: imported material first, then slides first seen in pings. */
+export async function listSlides(tx: CourseTx, courseId: string): Promise<SlideRow[]> {
+  return tx
+    .selectFrom('slides')
+    .select(SLIDE_COLUMNS)
+    .where('course_id', '=', courseId)
+    .orderBy('from_material', 'desc')
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+}
+
+export async function findSlide(tx: CourseTx, courseId: string, slideId: string): Promise<SlideRow | undefined> {
+  return tx
+    .selectFrom('slides')
+    .select(SLIDE_COLUMNS)
+    .where('course_id', '=', courseId)
+    .where('id', '=', slideId)
+    .executeTakeFirst();
+}
+
+/** The label of a slide on the heatmap: "Slide n" for course material, else its title or id. */
+export function slideLabel(slide: Pick<SlideRow, 'id' | 'position' | 'title' | 'from_material'>): string {
+  if (slide.from_material) return `Slide ${slide.position}`;
+  return slide.title || slide.id;
+}

@@ -1,0 +1,19 @@
+/** What domain operations receive: the database, the classroom rules and the clock. No transport types here. */
+import type pg from 'pg';
+import type { ClassroomSettings } from '../config.js';
+import type { Db } from '../db/pool.js';
+
+export interface DomainDeps {
+  db: Db;
+  /** The raw pool, for streaming reads through a cursor. */
+  pool: pg.Pool;
+  classroom: ClassroomSettings;
+  /** Server time; tests pass a fixed clock. */
+  clock: () => Date;
+}
+
+/** `part` of `whole` as a percentage with one decimal; 0 when `whole` is 0. */
+export function percentage(part: number, whole: number): number {
+  if (whole <= 0) return 0;
+  return Math.round((part / whole) * 1000) / 10;
+}

@@ -1,0 +1,93 @@
+/** The instructor's per-slide confusion heatmap. */
+import type { HeatmapPoint, HeatmapResult, TimeRange } from '@class-assist/contracts';
+import { sql } from 'kysely';
+import { type CourseTx, inCourse } from '../db/course-scope.js';
+import { validationError } from '../errors.js';
+import { type Actor, assertInstructor } from './actor.js';
+import { confusedPerSlide, countClass } from './confusion.repository.js';
+import { judgeCourse } from './confusion.service.js';
+import { listSlides, slideLabel } from './course.repository.js';
+import { type DomainDeps, percentage } from './deps.js';
+
+export const HEATMAP_PAGE_SIZE = 100;
+
+export interface HeatmapInput {
+  course_id: string;
+  time_range?: TimeRange;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * Per slide, in slide order, the percentage of the students active within the time range who were confused on that
+ * slide within it. A student counts as active in a range when their last activity falls in it (ranges end now), and
+ * the active count is never below the distinct confused students of the range.
+ */
+export async function getHeatmap(deps: DomainDeps, actor: Actor, input: HeatmapInput): Promise<HeatmapResult> {
+  assertInstructor(actor, input.course_id);
+  const timeRange = input.time_range ?? 'today';
+  const limit = input.limit ?? HEATMAP_PAGE_SIZE;
+  const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor);
+  const now = deps.clock();
+  return inCourse(deps.db, input.course_id, async (tx) => {
+    const since = await rangeStart(tx, input.course_id, timeRange, now);
+    const [slides, perSlide, activeInRange, spike] = [
+      await listSlides(tx, input.course_id),
+      await confusedPerSlide(tx, input.course_id, since, now),
+      await countClass(tx, input.course_id, { confusedSince: since, activeSince: since, now }),
+      await judgeCourse(deps, tx, input.course_id, now),
+    ];
+    const bySlide = new Map(perSlide.map((row) => [row.slideId, row.confused]));
+    const known = new Set(slides.map((slide) => slide.id));
+    const orphans = perSlide
+      .filter((row) => !known.has(row.slideId))
+      .map((row) => row.slideId)
+      .sort();
+    const denominator = Math.max(activeInRange.active, activeInRange.confused);
+    const points: HeatmapPoint[] = [
+      ...slides.map((slide) => ({ label: slideLabel(slide), slide_id: slide.id, title: slide.title })),
+      ...orphans.map((id) => ({ label: id, slide_id: id, title: '' })),
+    ].map((point) => {
+      const confused = bySlide.get(point.slide_id) ?? 0;
+      return { ...point, confused: percentage(confused, denominator), confused_students: confused };
+    });
+    const page = points.slice(offset, offset + limit);
+    const nextOffset = offset + page.length;
+    return {
+      course_id: input.course_id,
+      time_range: timeRange,
+      since: since.toISOString(),
+      active_students: denominator,
+      chartData: page,
+      spike: { active: spike.active, message: spike.message },
+      next_cursor: nextOffset < points.length ? encodeCursor(nextOffset) : null,
+    };
+  });
+}
+
+/** Start of the range in the course's time zone: an hour ago, local midnight today, or Monday 00:00 this week. */
+async function rangeStart(tx: CourseTx, courseId: string, range: TimeRange, now: Date): Promise<Date> {
+  if (range === 'last_hour') return new Date(now.getTime() - 3_600_000);
+  const unit = range === 'today' ? 'day' : 'week';
+  const { rows } = await sql<{ since: Date }>`
+    SELECT date_trunc(${unit}, ${now}::timestamptz AT TIME ZONE tz) AT TIME ZONE tz AS since
+    FROM (SELECT COALESCE((SELECT timezone FROM courses WHERE id = ${courseId}), 'UTC') AS tz) AS course`.execute(tx);
+  return rows[0]?.since ?? now;
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const { offset } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { offset?: unknown };
+    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // fall through to the validation error
+  }
+  throw validationError(
+    [{ path: 'cursor', message: 'is not a cursor returned by this function' }],
+    'arguments for get_confusion_heatmap',
+  );
+}

@@ -1,0 +1,109 @@
+/**
+ * The one registry of the nine functions: the specification's definition of each, and its handler. HTTP, MCP and
+ * ChatKit are derived from it; each call is validated here, timed and logged here, and never logs an anonymous
+ * author.
+ */
+import {
+  FUNCTION_DEFINITIONS,
+  type FunctionArgs,
+  type FunctionDefinition,
+  type FunctionName,
+  isFunctionName,
+} from '@class-assist/contracts';
+import type { Logger } from 'pino';
+import type { Actor } from '../domain/actor.js';
+import { trackConfusion } from '../domain/confusion.service.js';
+import type { DomainDeps } from '../domain/deps.js';
+import { type ExportStream, exportConfusionData } from '../domain/export.service.js';
+import { getHeatmap } from '../domain/heatmap.service.js';
+import { fetchNotes } from '../domain/notes.service.js';
+import { submitQuestion } from '../domain/questions.service.js';
+import { AppError } from '../errors.js';
+import { validateArgs } from './validation.js';
+
+/** What a function returns: a JSON document, or a document streamed in chunks (exports). */
+export type FunctionOutcome = { kind: 'json'; body: object } | { kind: 'stream'; stream: ExportStream };
+
+type Handler<N extends FunctionName> = (deps: DomainDeps, actor: Actor, args: FunctionArgs[N]) => Promise<object>;
+
+const json =
+  <N extends FunctionName>(handler: Handler<N>) =>
+  async (deps: DomainDeps, actor: Actor, args: FunctionArgs[N]): Promise<FunctionOutcome> => ({
+    kind: 'json',
+    body: await handler(deps, actor, args),
+  });
+
+const notYet = (issue: string) => async (): Promise<FunctionOutcome> => {
+  throw new AppError('not_implemented', `This function is not implemented yet; it arrives with ${issue}.`);
+};
+
+const HANDLERS: {
+  [N in FunctionName]: (deps: DomainDeps, actor: Actor, args: FunctionArgs[N]) => Promise<FunctionOutcome>;
+} = {
+  track_confusion: json<'track_confusion'>(trackConfusion),
+  submit_question: json<'submit_question'>(submitQuestion),
+  generate_quiz: notYet('study help (quizzes and re-explanations)'),
+  explain_topic: notYet('study help (quizzes and re-explanations)'),
+  fetch_notes: json<'fetch_notes'>(fetchNotes),
+  get_confusion_heatmap: json<'get_confusion_heatmap'>(getHeatmap),
+  export_confusion_data: async (deps, actor, args) => ({
+    kind: 'stream',
+    stream: await exportConfusionData(deps, actor, args),
+  }),
+  notify_students_via_lms: notYet('LMS interventions (Canvas and Moodle)'),
+  assign_remedial_quiz: notYet('LMS interventions (Canvas and Moodle)'),
+};
+
+export interface FunctionRegistry {
+  /** The nine definitions, exactly as the specification writes them. */
+  definitions: readonly FunctionDefinition[];
+  has(name: string): name is FunctionName;
+  /** Validates `args`, checks access, runs the function. Throws AppError for anything the caller got wrong. */
+  invoke(name: string, actor: Actor, args: unknown): Promise<FunctionOutcome>;
+}
+
+export function createRegistry(deps: DomainDeps, log: Logger): FunctionRegistry {
+  const calls = log.child({ module: 'functions' });
+  return {
+    definitions: FUNCTION_DEFINITIONS,
+    has: isFunctionName,
+    async invoke(name, actor, args) {
+      if (!isFunctionName(name)) throw new AppError('unknown_function', `There is no function named "${name}"`);
+      const started = performance.now();
+      const fields = logFields(name, actor, args);
+      try {
+        const valid = validateArgs<FunctionArgs[typeof name]>(name, args);
+        const outcome = await (HANDLERS[name] as (d: DomainDeps, a: Actor, x: unknown) => Promise<FunctionOutcome>)(
+          deps,
+          actor,
+          valid,
+        );
+        calls.info({ ...fields, outcome: 'ok', duration_ms: elapsed(started) }, 'function call');
+        return outcome;
+      } catch (err) {
+        const code = err instanceof AppError ? err.code : 'internal';
+        const level = code === 'internal' || code === 'unavailable' ? 'error' : 'info';
+        calls[level](
+          { ...fields, outcome: code, duration_ms: elapsed(started), ...(level === 'error' ? { err } : {}) },
+          'function call',
+        );
+        throw err;
+      }
+    },
+  };
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}
+
+/** Course and user of a call for the log line; an anonymous question's author is never logged. */
+function logFields(name: FunctionName, actor: Actor, args: unknown): Record<string, unknown> {
+  const fields: Record<string, unknown> = { fn: name, caller: actor.kind };
+  if (args && typeof args === 'object') {
+    const { course_id, user_id, anonymous } = args as Record<string, unknown>;
+    if (typeof course_id === 'string') fields.course_id = course_id.slice(0, 255);
+    if (typeof user_id === 'string' && anonymous !== true) fields.user_id = user_id.slice(0, 255);
+  }
+  return fields;
+}

@@ -1,0 +1,87 @@
+/** JSON Schemas of the functions' results: the OpenAPI description at /docs, and fast serialisation. */
+import type { FunctionName } from '@class-assist/contracts';
+
+const spike = {
+  type: 'object',
+  required: ['active', 'message'],
+  properties: { active: { type: 'boolean' }, message: { type: 'string' } },
+} as const;
+
+export const RESULT_SCHEMAS: Partial<Record<FunctionName, object>> = {
+  track_confusion: {
+    type: 'object',
+    required: [
+      'success',
+      'threshold_exceeded',
+      'current_percentage',
+      'confused_students',
+      'active_students',
+      'duplicate',
+    ],
+    properties: {
+      success: { type: 'boolean' },
+      threshold_exceeded: { type: 'boolean', description: 'The class is in a confusion spike (see README: Meanings)' },
+      current_percentage: {
+        type: 'number',
+        description: 'Confused students of the spike window as a % of active students',
+      },
+      confused_students: { type: 'integer', description: 'Distinct students confused within SPIKE_WINDOW_SECONDS' },
+      active_students: { type: 'integer', description: 'Distinct students active within ACTIVE_WINDOW_SECONDS' },
+      duplicate: { type: 'boolean', description: 'A repeat within CONFUSION_DEDUPE_SECONDS: nothing was stored' },
+    },
+  },
+  submit_question: {
+    type: 'object',
+    required: ['success', 'message', 'question_id'],
+    properties: {
+      success: { type: 'boolean' },
+      message: { type: 'string' },
+      question_id: { type: 'string', format: 'uuid' },
+    },
+  },
+  fetch_notes: {
+    type: 'object',
+    required: ['notes'],
+    properties: {
+      notes: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['slide_id', 'title', 'body'],
+          properties: {
+            slide_id: { type: 'string' },
+            title: { type: 'string' },
+            body: { type: 'string', description: 'Markdown' },
+          },
+        },
+      },
+      message: { type: 'string', description: 'Present when there are no notes to show' },
+    },
+  },
+  get_confusion_heatmap: {
+    type: 'object',
+    required: ['course_id', 'time_range', 'since', 'active_students', 'chartData', 'spike', 'next_cursor'],
+    properties: {
+      course_id: { type: 'string' },
+      time_range: { type: 'string', enum: ['last_hour', 'today', 'this_week'] },
+      since: { type: 'string', format: 'date-time', description: 'Start of the time range' },
+      active_students: { type: 'integer', description: 'Students active within the time range' },
+      chartData: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['label', 'slide_id', 'title', 'confused', 'confused_students'],
+          properties: {
+            label: { type: 'string' },
+            slide_id: { type: 'string' },
+            title: { type: 'string' },
+            confused: { type: 'number', description: '% of active students confused on this slide' },
+            confused_students: { type: 'integer' },
+          },
+        },
+      },
+      spike,
+      next_cursor: { type: ['string', 'null'], description: 'Pass as cursor for the next page; null on the last page' },
+    },
+  },
+};

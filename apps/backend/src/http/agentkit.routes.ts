@@ -1,0 +1,88 @@
+/**
+ * HTTP transport of the nine functions: `GET /api/agentkit/functions` and `POST /api/agentkit/{name}` with the
+ * AgentKit secret as bearer token. Order of refusals: 401, 404, 415, 413, 400.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SERVICE_ACTOR } from '../domain/actor.js';
+import { AppError } from '../errors.js';
+import type { FunctionOutcome, FunctionRegistry } from '../functions/registry.js';
+import { RESULT_SCHEMAS } from '../functions/result-schemas.js';
+import { requireBearer, requireJsonBody } from './auth.js';
+import { MAX_BODY_BYTES } from './error-handler.js';
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    details: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+export function agentkitRoutes(registry: FunctionRegistry, secret: string) {
+  const checkBearer = requireBearer(secret);
+  return async (app: FastifyInstance) => {
+    app.get(
+      '/api/agentkit/functions',
+      { schema: { tags: ['functions'], summary: 'The nine function definitions' } },
+      async () => ({
+        functions: registry.definitions,
+      }),
+    );
+
+    for (const definition of registry.definitions) {
+      const result = RESULT_SCHEMAS[definition.name];
+      app.post(
+        `/api/agentkit/${definition.name}`,
+        {
+          onRequest: [checkBearer, requireJsonBody],
+          bodyLimit: MAX_BODY_BYTES,
+          // Arguments are validated by the registry, identically for every transport.
+          validatorCompiler: () => () => true,
+          schema: {
+            tags: ['functions'],
+            summary: definition.description,
+            security: [{ bearer: [] }],
+            body: definition.parameters,
+            response: {
+              ...(result ? { 200: result } : {}),
+              '4xx': errorSchema,
+              '5xx': errorSchema,
+            },
+          },
+        },
+        async (request, reply) => send(reply, await registry.invoke(definition.name, SERVICE_ACTOR, request.body)),
+      );
+    }
+
+    // Unknown names are refused before the body is read, so a wrong content type cannot mask the 404.
+    app.post(
+      '/api/agentkit/:name',
+      { onRequest: [checkBearer, unknownFunction], schema: { hide: true } },
+      async () => undefined,
+    );
+  };
+}
+
+async function unknownFunction(request: FastifyRequest): Promise<void> {
+  const { name } = request.params as { name: string };
+  throw new AppError(
+    'unknown_function',
+    `There is no function named "${name}"; GET /api/agentkit/functions lists them`,
+  );
+}
+
+function send(reply: FastifyReply, outcome: FunctionOutcome) {
+  if (outcome.kind === 'json') return reply.send(outcome.body);
+  const { stream } = outcome;
+  // A client that goes away mid-download must not keep the database connection.
+  reply.raw.once('close', () => void stream.close());
+  return reply
+    .type(stream.contentType)
+    .header('content-disposition', `attachment; filename="${stream.filename}"`)
+    .send(Readable.from(stream.chunks));
+}

@@ -1,0 +1,79 @@
+/**
+ * Starts Class Assist: configuration → database (DATABASE_URL, or the embedded PostgreSQL under DATA_DIR) →
+ * migrations and demo seed → app → listen. Shuts down in reverse order on SIGINT/SIGTERM.
+ */
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, withDevelopmentSecrets } from './config.js';
+import { lockDataDir } from './db/data-dir-lock.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { migrate } from './db/migrate.js';
+import { createDb, createPool } from './db/pool.js';
+import { seedDemoCourse } from './db/seed-demo.js';
+import { createLogger } from './logger.js';
+import { printBanner } from './startup-banner.js';
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const config = withDevelopmentSecrets(loadConfig());
+  const log = createLogger(config);
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const shutdown = async (code: number) => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        log.error({ err }, 'shutdown step failed');
+      }
+    }
+    process.exit(code);
+  };
+
+  try {
+    let databaseUrl = config.databaseUrl;
+    let embedded: EmbeddedPostgres | undefined;
+    if (!databaseUrl) {
+      const lock = lockDataDir(config.dataDir);
+      cleanups.push(() => lock.release());
+      embedded = await startEmbeddedPostgres(config.dataDir, log);
+      cleanups.push(() => embedded?.stop());
+      databaseUrl = embedded.url;
+    }
+    const pool = createPool({ connectionString: databaseUrl, max: config.databasePoolMax, log });
+    const db = createDb(pool);
+    cleanups.push(() => db.destroy());
+    const applied = await migrate(pool, async (client) => {
+      if (await seedDemoCourse(client)) log.info('seeded the demo course (id "demo")');
+    });
+    if (applied.length > 0) log.info({ applied }, 'applied migrations');
+
+    const app = await buildApp({ config, pool, db, log });
+    cleanups.push(() => app.close());
+    await app.listen({ port: config.port, host: config.host });
+    printBanner(config, embedded, performance.now() - started);
+  } catch (err) {
+    const message =
+      (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `port ${config.port} is already in use: stop the other server or set PORT`
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    log.debug({ err }, 'start failed');
+    process.stderr.write(`\nClass Assist could not start: ${message}\n`);
+    await shutdown(1);
+  }
+
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      void shutdown(0);
+    });
+  }
+}
+
+void main().catch((err) => {
+  process.stderr.write(`Class Assist could not start: ${err instanceof ConfigError ? err.message : err}\n`);
+  process.exit(1);
+});

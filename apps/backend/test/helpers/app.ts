@@ -1,0 +1,113 @@
+/**
+ * Builds Class Assist the way main.ts does, on a fresh database of its own, with a controllable clock and captured
+ * logs. Tests call it through `app.inject` (no port) unless they need a real socket (`listen`).
+ */
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import pino from 'pino';
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createDb, type Db } from '../../src/db/pool.js';
+import { createTestDatabase } from './database.js';
+
+export const TEST_SECRET = 'test-agentkit-secret-0123456789abcdef';
+
+export interface TestClock {
+  (): Date;
+  set(value: Date | string): void;
+  advance(seconds: number): void;
+}
+
+/** A clock that stands still until told otherwise. */
+export function testClock(start: Date | string = new Date()): TestClock {
+  let now = new Date(start);
+  const clock = (() => new Date(now)) as TestClock;
+  clock.set = (value) => {
+    now = new Date(value);
+  };
+  clock.advance = (seconds) => {
+    now = new Date(now.getTime() + seconds * 1000);
+  };
+  return clock;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  pool: pg.Pool;
+  db: Db;
+  clock: TestClock;
+  /** Every log line written so far, as raw JSON text. */
+  logs: string[];
+  /** POST /api/agentkit/{name} with the test secret. */
+  call(name: string, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(
+  options: { env?: Record<string, string>; clock?: TestClock } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    AGENTKIT_SECRET: TEST_SECRET,
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    DATABASE_URL: database.url,
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const log = pino({ level: 'info' }, sink);
+  const pool = new pg.Pool({ connectionString: database.url, max: 5 });
+  const db = createDb(pool);
+  const clock = options.clock ?? testClock();
+  const app = await buildApp({ config, pool, db, log, clock });
+  await app.ready();
+  return {
+    app,
+    config,
+    pool,
+    db,
+    clock,
+    logs,
+    call: (name, body, headers = {}) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/agentkit/${name}`,
+        headers: { authorization: `Bearer ${TEST_SECRET}`, 'content-type': 'application/json', ...headers },
+        payload: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    async close() {
+      await app.close();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
+
+/** A fresh id, so tests in one database never collide. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Inserts course material directly (the importer arrives with the study-help work). */
+export async function addSlides(
+  pool: pg.Pool,
+  courseId: string,
+  slides: Array<{ id: string; title: string; topic?: string; notes?: string }>,
+): Promise<void> {
+  await pool.query(`INSERT INTO courses (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING`, [courseId]);
+  for (const [index, slide] of slides.entries()) {
+    await pool.query(
+      `INSERT INTO slides (course_id, id, position, title, topic, notes, from_material) VALUES ($1, $2, $3, $4, $5, $6, true)`,
+      [courseId, slide.id, index + 1, slide.title, slide.topic ?? null, slide.notes ?? ''],
+    );
+  }
+}

@@ -34,8 +34,12 @@ export async function buildApp({ config, pool, db, log, clock = () => new Date()
     // Fastify's own request lines include the client address; ours (below) do not.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A caller's X-Request-Id is kept when it is a plain token, so its logs and ours correlate; else a new one.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
     return503OnClosing: true,
   });
   const deps: DomainDeps = { db, pool, classroom: config.classroom, clock };

@@ -40,7 +40,10 @@ async function main(): Promise<void> {
     }
     const pool = createPool({ connectionString: databaseUrl, max: config.databasePoolMax, log });
     const db = createDb(pool);
-    cleanups.push(() => db.destroy());
+    cleanups.push(async () => {
+      await db.destroy(); // ends the pool only if Kysely ever used it
+      if (!pool.ending) await pool.end();
+    });
     const applied = await migrate(pool, async (client) => {
       if (await seedDemoCourse(client)) log.info('seeded the demo course (id "demo")');
     });

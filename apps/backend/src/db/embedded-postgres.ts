@@ -110,7 +110,8 @@ function reachableClusterDir(dataDir: string, runAs: RunAs, log: Logger): string
   return fallback;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -29,10 +29,19 @@ export async function trackConfusion(
 ): Promise<TrackConfusionResult> {
   assertActingAs(actor, input.course_id, input.user_id);
   const now = deps.clock();
-  const occurredAt = input.timestamp ? new Date(input.timestamp) : now;
-  if (occurredAt.getTime() - now.getTime() > MAX_CLOCK_SKEW_MS) {
+  const given = input.timestamp ? new Date(input.timestamp) : now;
+  // RFC 3339 allows a leap second (23:59:60), which the schema accepts but a JavaScript Date cannot hold.
+  if (Number.isNaN(given.getTime())) {
+    throw validationError(
+      [{ path: 'timestamp', message: 'is not a date-time this server can represent' }],
+      'arguments for track_confusion',
+    );
+  }
+  if (given.getTime() - now.getTime() > MAX_CLOCK_SKEW_MS) {
     throw validationError([{ path: 'timestamp', message: 'is in the future' }], 'arguments for track_confusion');
   }
+  // A client clock slightly ahead of ours: the ping happened now, and counts now.
+  const occurredAt = new Date(Math.min(given.getTime(), now.getTime()));
   return inCourse(deps.db, input.course_id, async (tx) => {
     await touchMember(tx, input.course_id, input.user_id, now);
     const slideId = input.slide_id ?? (await findCourse(tx, input.course_id))?.current_slide_id ?? null;

@@ -10,8 +10,15 @@ import { type ErrorDetail, validationError } from '../errors.js';
 
 const NO_CONTROL_CHARS = '^[^\\u0000-\\u001F\\u007F]*$';
 const NOT_BLANK = '\\S';
+// PostgreSQL cannot store NUL in text: free text may hold other control characters (newlines, tabs), not NUL.
+const NO_NUL = '^[^\\u0000]*$';
 const ID: JsonSchema = { minLength: 1, maxLength: 255, pattern: NO_CONTROL_CHARS };
-const TEXT = (maxLength: number): JsonSchema => ({ minLength: 1, maxLength, pattern: NOT_BLANK });
+const TEXT = (maxLength: number): JsonSchema => ({
+  minLength: 1,
+  maxLength,
+  pattern: NOT_BLANK,
+  allOf: [{ pattern: NO_NUL }],
+});
 
 /** Constraints added to each parameter, and parameters the implementation accepts beyond the specification's. */
 const RULES: Record<FunctionName, { constrain?: Record<string, JsonSchema>; extra?: Record<string, JsonSchema> }> = {

@@ -53,6 +53,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const err = raw instanceof AppError ? raw : (fromFastifyError(raw) ?? fromDatabaseError(raw));
     if (err instanceof AppError) {
       if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+      if (err.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="class-assist"');
       if (err.status >= 500) request.log.warn({ code: err.code, msg: err.message }, 'request failed');
       return reply.code(err.status).type('application/json; charset=utf-8').send(err.toJSON());
     }

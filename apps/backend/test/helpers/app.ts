@@ -86,10 +86,44 @@ export async function buildTestApp(
       }),
     async close() {
       await app.close();
-      await db.destroy();
+      // Kysely ends the pool only if it was ever used (a file that only exports never uses it), and pool.end()
+      // resolves before its clients have closed: dropping the database under a client still open makes the pool
+      // emit an unhandled 'error'. End the pool in any case and wait for every client to be gone, but not forever:
+      // a client never released (a leak a test is about to report) would make pool.end() wait for good.
+      const ended = clientsEnded(pool);
+      await settleWithin(
+        (async () => {
+          await db.destroy();
+          if (!pool.ending) await pool.end();
+          await ended;
+        })(),
+      );
       await database.drop();
     },
   };
+}
+
+/** Resolves once every client the pool holds now has ended. */
+function clientsEnded(pool: pg.Pool): Promise<void> {
+  let left = pool.totalCount;
+  if (left === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    pool.on('remove', () => {
+      left -= 1;
+      if (left <= 0) resolve();
+    });
+  });
+}
+
+/** Waits for `work`, but no longer than `timeoutMs`. */
+async function settleWithin(work: Promise<unknown>, timeoutMs = 5_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** A fresh id, so tests in one database never collide. */

@@ -1,13 +1,18 @@
-/** Reads the specification (../shared/spec) so tests compare against its text, not against a copy of it. */
-import { readFileSync } from 'node:fs';
+/**
+ * Reads the specification so tests compare against its text, not against a copy of our own making. The shared copy
+ * (`../shared/spec`, present on every development machine and in CI) is preferred; `docs/spec` holds the same text
+ * for a clone that stands alone, and `spec-copy.test.ts` fails when the two drift apart.
+ */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const SPEC = path.resolve(ROOT, '..', 'shared', 'spec', 'class-assist-integration-guide.md');
+export const SHARED_SPEC = path.resolve(ROOT, '..', 'shared', 'spec', 'class-assist-integration-guide.md');
+export const REPO_SPEC = path.resolve(ROOT, 'docs', 'spec', 'class-assist-integration-guide.md');
 
 export function specText(): string {
-  return readFileSync(SPEC, 'utf8');
+  return readFileSync(existsSync(SHARED_SPEC) ? SHARED_SPEC : REPO_SPEC, 'utf8');
 }
 
 /** The JSON block under "Function Definitions for AgentKit". */

@@ -213,7 +213,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   const child = spawn(
     bins.postgres,
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+    // Its own process group: a Ctrl-C or a signal to our group reaches this server, which stops PostgreSQL last.
+    { ...runAs, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
   );
   const output: string[] = [];
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -117,13 +117,5 @@ export interface HeatmapResult {
 /** Columns of an export, in order. */
 export const EXPORT_COLUMNS = ['event_id', 'course_id', 'slide_id', 'user_id', 'timestamp'] as const;
 
-/** The widget state of the specification (`ClassAssistWidgetState`). */
-export interface ClassAssistWidgetState {
-  courseName: string;
-  view: 'student' | 'instructor';
-  viewOptions: Array<{ value: string; label: string }>;
-  askOpen: boolean;
-  metrics: { improvement: string };
-  spike: Spike;
-  chartData: Array<{ label: string; confused: number }>;
-}
+export * from './widget.js';
+export * from './api.js';

@@ -4,19 +4,30 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { createTokenService } from './auth/tokens.js';
+import { chatkitRoutes } from './chatkit/chatkit.routes.js';
+import { createClassAssistChatKit } from './chatkit/class-assist-chatkit.js';
+import type { RenderWidget } from './chatkit/widget-item.js';
 import type { Config } from './config.js';
 import type { Db } from './db/pool.js';
 import type { DomainDeps } from './domain/deps.js';
 import { createRegistry } from './functions/registry.js';
 import { agentkitRoutes } from './http/agentkit.routes.js';
 import { MAX_BODY_BYTES, registerErrorHandling } from './http/error-handler.js';
+import { exportRoutes } from './http/exports.routes.js';
+import { frontendRoutes } from './http/frontend.routes.js';
 import { healthRoutes } from './http/health.routes.js';
+import { sessionRoutes } from './http/session.routes.js';
 import { mcpRoutes } from './mcp/mcp.routes.js';
+import { createCourseEvents } from './realtime/course-events.js';
+import { liveRoutes } from './realtime/live.routes.js';
+import { createClassAssistWidget } from './widget/class-assist-widget.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -26,9 +37,21 @@ export interface AppDeps {
   db: Db;
   log: Logger;
   clock?: () => Date;
+  /** The widget renderer (the class-assist.widget file by default). */
+  renderWidget?: RenderWidget;
+  /** Where the built page is (apps/frontend/dist by default). */
+  frontendDist?: string;
 }
 
-export async function buildApp({ config, pool, db, log, clock = () => new Date() }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  pool,
+  db,
+  log,
+  clock = () => new Date(),
+  renderWidget,
+  frontendDist,
+}: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Fastify's own request lines include the client address; ours (below) do not.
@@ -41,9 +64,15 @@ export async function buildApp({ config, pool, db, log, clock = () => new Date()
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Route schemas validate exactly what they say: no type coercion, no silently dropped fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
   const deps: DomainDeps = { db, pool, classroom: config.classroom, clock };
   const registry = createRegistry(deps, log);
+  const tokens = createTokenService(config.sessionSecret, clock);
+  const render = renderWidget ?? createClassAssistWidget().render;
+  const chatkit = createClassAssistChatKit({ deps, registry, tokens, render, log });
+  const courseEvents = createCourseEvents(pool, log);
 
   // One line per request, without client addresses or bodies: anonymous questions must stay unlinkable.
   app.addHook('onResponse', async (request, reply) => {
@@ -75,13 +104,14 @@ export async function buildApp({ config, pool, db, log, clock = () => new Date()
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/', { schema: { hide: true } }, async () => ({
-    name: 'Class Assist',
-    version: VERSION,
-    links: { docs: '/docs', functions: '/api/agentkit/functions', mcp: '/mcp', health: '/healthz', ready: '/readyz' },
-  }));
+  await app.register(cookie);
   await app.register(healthRoutes(pool));
   await app.register(agentkitRoutes(registry, config.agentkitSecret));
   await app.register(mcpRoutes(registry, config.agentkitSecret, VERSION));
+  await app.register(sessionRoutes(deps, tokens, config));
+  await app.register(chatkitRoutes({ deps, tokens, config, chatkit }));
+  await app.register(liveRoutes(deps, tokens, courseEvents));
+  await app.register(exportRoutes(registry, tokens));
+  await app.register(frontendRoutes(frontendDist));
   return app;
 }

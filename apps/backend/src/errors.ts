@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'internal'
   | 'not_implemented'
+  | 'bad_gateway'
   | 'unavailable';
 
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -30,6 +31,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   internal: 500,
   not_implemented: 501,
+  bad_gateway: 502,
   unavailable: 503,
 };
 

@@ -117,5 +117,5 @@ export interface HeatmapResult {
 /** Columns of an export, in order. */
 export const EXPORT_COLUMNS = ['event_id', 'course_id', 'slide_id', 'user_id', 'timestamp'] as const;
 
-export * from './widget.js';
 export * from './api.js';
+export * from './widget.js';

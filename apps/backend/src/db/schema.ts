@@ -63,6 +63,26 @@ export interface QuestionsTable {
   created_at: CreatedAt;
 }
 
+export interface ChatkitThreadsTable {
+  id: string;
+  course_id: string;
+  user_id: string;
+  title: string | null;
+  status: ColumnType<unknown, string | undefined, string>;
+  metadata: ColumnType<unknown, string | undefined, string>;
+  created_at: ColumnType<Date, Date | string, never>;
+}
+
+export interface ChatkitItemsTable {
+  id: string;
+  thread_id: string;
+  course_id: string;
+  seq: Generated<string>;
+  type: string;
+  data: ColumnType<unknown, string, string>;
+  created_at: ColumnType<Date, Date | string, Date | string>;
+}
+
 export interface Database {
   courses: CoursesTable;
   users: UsersTable;
@@ -71,4 +91,6 @@ export interface Database {
   confusion_events: ConfusionEventsTable;
   confusion_latest: ConfusionLatestTable;
   questions: QuestionsTable;
+  chatkit_threads: ChatkitThreadsTable;
+  chatkit_items: ChatkitItemsTable;
 }

@@ -4,7 +4,7 @@ import { type CourseTx, inCourse } from '../db/course-scope.js';
 import { validationError } from '../errors.js';
 import { type Actor, assertActingAs } from './actor.js';
 import { countClass, insertConfusion } from './confusion.repository.js';
-import { ensureSlide, findCourse, touchMember } from './course.repository.js';
+import { announceCourseChange, ensureSlide, findCourse, touchMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { judgeSpike, type SpikeVerdict } from './spike.js';
 
@@ -53,6 +53,7 @@ export async function trackConfusion(
       occurredAt,
       dedupeSeconds: deps.classroom.dedupeSeconds,
     });
+    if (eventId !== null) await announceCourseChange(tx, input.course_id, 'confusion');
     const spike = await judgeCourse(deps, tx, input.course_id, now);
     return {
       success: true,

@@ -86,3 +86,31 @@ export function slideLabel(slide: Pick<SlideRow, 'id' | 'position' | 'title' | '
   if (slide.from_material) return `Slide ${slide.position}`;
   return slide.title || slide.id;
 }
+
+/**
+ * Records who a session speaks for: the course (renamed when a name is given), the user and their enrolment with
+ * this role, marked active at `now`.
+ */
+export async function enrollMember(
+  tx: CourseTx,
+  member: { courseId: string; courseName?: string; userId: string; role: 'student' | 'instructor' },
+  now: Date,
+): Promise<void> {
+  await sql`
+    WITH course AS (
+      INSERT INTO courses (id, name) VALUES (${member.courseId}, ${member.courseName || member.courseId})
+      ON CONFLICT (id) DO UPDATE SET name = CASE WHEN ${member.courseName ?? ''} <> '' THEN EXCLUDED.name ELSE courses.name END
+    ),
+    person AS (INSERT INTO users (id) VALUES (${member.userId}) ON CONFLICT DO NOTHING)
+    INSERT INTO enrollments (course_id, user_id, role, last_seen_at)
+    VALUES (${member.courseId}, ${member.userId}, ${member.role}, ${now})
+    ON CONFLICT (course_id, user_id)
+    DO UPDATE SET role = EXCLUDED.role, last_seen_at = GREATEST(enrollments.last_seen_at, EXCLUDED.last_seen_at)`.execute(
+    tx,
+  );
+}
+
+/** Tells every live view of the course that something changed, when the transaction commits. */
+export async function announceCourseChange(tx: CourseTx, courseId: string, reason: string): Promise<void> {
+  await sql`SELECT pg_notify('class_assist_course', ${JSON.stringify({ course_id: courseId, reason })})`.execute(tx);
+}

@@ -2,7 +2,7 @@
 import type { SubmitQuestionResult } from '@class-assist/contracts';
 import { inCourse } from '../db/course-scope.js';
 import { type Actor, assertActingAs } from './actor.js';
-import { ensureCourse, findCourse, touchMember } from './course.repository.js';
+import { announceCourseChange, ensureCourse, findCourse, touchMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 
 export interface SubmitQuestionInput {
@@ -36,6 +36,7 @@ export async function submitQuestion(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    await announceCourseChange(tx, input.course_id, 'question');
     return { success: true, message: 'Question submitted successfully', question_id: id };
   });
 }

@@ -2,7 +2,6 @@
  * HTTP transport of the nine functions: `GET /api/agentkit/functions` and `POST /api/agentkit/{name}` with the
  * AgentKit secret as bearer token. Order of refusals: 401, 404, 415, 413, 400.
  */
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SERVICE_ACTOR } from '../domain/actor.js';
 import { AppError } from '../errors.js';
@@ -10,6 +9,7 @@ import type { FunctionOutcome, FunctionRegistry } from '../functions/registry.js
 import { RESULT_SCHEMAS } from '../functions/result-schemas.js';
 import { requireBearer, requireJsonBody } from './auth.js';
 import { MAX_BODY_BYTES } from './error-handler.js';
+import { sendDownload } from './send-download.js';
 
 const errorSchema = {
   type: 'object',
@@ -77,12 +77,5 @@ async function unknownFunction(request: FastifyRequest): Promise<void> {
 }
 
 function send(reply: FastifyReply, outcome: FunctionOutcome) {
-  if (outcome.kind === 'json') return reply.send(outcome.body);
-  const { stream } = outcome;
-  // A client that goes away mid-download must not keep the database connection.
-  reply.raw.once('close', () => void stream.close());
-  return reply
-    .type(stream.contentType)
-    .header('content-disposition', `attachment; filename="${stream.filename}"`)
-    .send(Readable.from(stream.chunks));
+  return outcome.kind === 'json' ? reply.send(outcome.body) : sendDownload(reply, outcome.stream);
 }

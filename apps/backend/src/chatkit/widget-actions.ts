@@ -1,0 +1,204 @@
+/**
+ * What each Class Assist widget action does: the specification's mapping to the nine functions (called through the
+ * registry as the session's member, so the course and the user come from the session, never from the payload), plus
+ * the UI-only actions. Returns the widget's next UI state and any messages to add to the thread.
+ */
+import { type Action, CustomStreamError } from '@class-assist/chatkit-server';
+import {
+  type FetchNotesResult,
+  INSTRUCTOR_ACTIONS,
+  TIME_RANGES,
+  type TimeRange,
+  type TrackConfusionResult,
+  WIDGET_ACTIONS,
+  type WidgetActionType,
+  type WidgetNotice,
+} from '@class-assist/contracts';
+import type { TokenService } from '../auth/tokens.js';
+import type { Actor } from '../domain/actor.js';
+import type { DomainDeps } from '../domain/deps.js';
+import { setCurrentSlide } from '../domain/slides.service.js';
+import type { WidgetMember, WidgetUi } from '../domain/widget-state.service.js';
+import { AppError } from '../errors.js';
+import type { FunctionRegistry } from '../functions/registry.js';
+
+export interface ActionContext {
+  deps: DomainDeps;
+  registry: FunctionRegistry;
+  tokens: TokenService;
+}
+
+export interface ActionOutcome {
+  ui: WidgetUi;
+  /** Markdown answers to add to the thread as assistant messages. */
+  messages: string[];
+}
+
+type Payload = Record<string, unknown>;
+
+const RECIPIENTS: Record<string, string> = {
+  confused_students: 'the students confused in this lecture',
+  struggling_students: 'the students who are struggling',
+  all_students: 'all students',
+};
+const QUIZ_TYPES = ['remedial', 'practice', 'assessment'];
+
+const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+const notice = (tone: WidgetNotice['tone'], message: string): WidgetNotice => ({ tone, text: message });
+
+export async function runWidgetAction(
+  context: ActionContext,
+  member: WidgetMember,
+  current: WidgetUi,
+  action: Action,
+): Promise<ActionOutcome> {
+  if (!(WIDGET_ACTIONS as readonly string[]).includes(action.type)) {
+    throw new CustomStreamError(`Unknown widget action "${action.type.slice(0, 100)}"`);
+  }
+  const type = action.type as WidgetActionType;
+  if (INSTRUCTOR_ACTIONS.includes(type) && member.role !== 'instructor') {
+    throw new CustomStreamError('Only instructors of this course can do this.');
+  }
+  const payload: Payload = action.payload && typeof action.payload === 'object' ? (action.payload as Payload) : {};
+  const ui: WidgetUi = { ...current, notice: null };
+  const messages: string[] = [];
+  const actor: Actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role };
+  const call = (name: string, args: Payload) =>
+    context.registry
+      .invoke(name, actor, { ...args, course_id: member.courseId })
+      .then((outcome) => (outcome.kind === 'json' ? outcome.body : {}));
+  const mine = { user_id: member.userId };
+
+  try {
+    switch (type) {
+      case 'confusion.ping': {
+        const slideId = text(payload.slide_id);
+        const result = (await call('track_confusion', {
+          ...mine,
+          ...(slideId ? { slide_id: slideId } : {}),
+        })) as TrackConfusionResult;
+        ui.notice = result.duplicate
+          ? notice('info', 'Already noted a moment ago — your instructor can see it.')
+          : notice('success', 'Noted. Your instructor can see this slide is confusing.');
+        break;
+      }
+      case 'question.submit': {
+        const anonymous = payload.anonymous === true || payload.anonymous === 'on' || payload.anonymous === 'true';
+        await call('submit_question', { ...mine, question_body: text(payload.question_body), anonymous });
+        ui.askOpen = false;
+        ui.notice = notice('success', anonymous ? 'Question sent anonymously.' : 'Question sent.');
+        break;
+      }
+      case 'study.quiz':
+        await call('generate_quiz', { ...mine, focus: text(payload.focus) || 'confusion-zones' });
+        break;
+      case 'study.explain':
+        await call('explain_topic', { ...mine, topic: text(payload.topic) });
+        break;
+      case 'study.notes': {
+        const slideId = text(payload.slide_id);
+        const result = (await call('fetch_notes', {
+          ...mine,
+          ...(slideId ? { slide_id: slideId } : {}),
+        })) as FetchNotesResult;
+        messages.push(formatNotes(result));
+        break;
+      }
+      case 'heatmap.refresh':
+        {
+          // From the Refresh button or the time-range Select (ChatKit may send a Select's value as `value`).
+          const range = text(payload.time_range ?? payload.value);
+          if ((TIME_RANGES as readonly string[]).includes(range)) ui.timeRange = range as TimeRange;
+        }
+        break;
+      case 'intervention.export': {
+        const format = payload.format === 'json' ? 'json' : 'csv';
+        const { token } = await context.tokens.issue('export', member, { format });
+        messages.push(
+          `[Download the confusion data (${format.toUpperCase()})](/api/exports/${token}) — every confusion event of ` +
+            `${member.courseName}, one row each. The link works for 10 minutes.`,
+        );
+        break;
+      }
+      case 'intervention.notify':
+        await intervene(ui, payload, 'notify', () => call('notify_students_via_lms', notifyArgs(payload)));
+        break;
+      case 'intervention.assign':
+        await intervene(ui, payload, 'assign', () => call('assign_remedial_quiz', assignArgs(payload)));
+        break;
+      case 'intervention.cancel':
+        ui.pending = null;
+        ui.notice = notice('info', 'Cancelled: nothing was sent.');
+        break;
+      case 'view.set': {
+        const view = text(payload.view ?? payload.value);
+        if (view !== 'student' && view !== 'instructor')
+          throw new AppError('validation_failed', 'Choose the student or the instructor view.');
+        ui.view = view;
+        break;
+      }
+      case 'ui.toggle':
+        ui.askOpen = !ui.askOpen;
+        break;
+      case 'slide.set':
+        await setCurrentSlide(context.deps, actor, member.courseId, text(payload.slide_id));
+        break;
+    }
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    if (err.code === 'forbidden' || err.code === 'not_found') throw new CustomStreamError(err.message);
+    if (err.code === 'unavailable') throw new CustomStreamError(err.message, true);
+    ui.notice = notice(err.code === 'not_implemented' ? 'info' : 'warning', err.message);
+  }
+  return { ui, messages };
+}
+
+function notifyArgs(payload: Payload): Payload {
+  return { recipient_filter: text(payload.recipient_filter) || 'confused_students', message: text(payload.message) };
+}
+
+function assignArgs(payload: Payload): Payload {
+  const raw = Array.isArray(payload.topics) ? payload.topics.map(text) : text(payload.topics).split(',');
+  const topics = raw.map((topic) => topic.trim()).filter(Boolean);
+  return { quiz_type: text(payload.quiz_type) || 'remedial', ...(topics.length > 0 ? { topics } : {}) };
+}
+
+/** Notify and assign act only once confirmed: the first click shows what would happen. */
+async function intervene(ui: WidgetUi, payload: Payload, kind: 'notify' | 'assign', act: () => Promise<unknown>) {
+  if (payload.confirmed === true) {
+    ui.pending = null;
+    await act();
+    ui.notice = notice('success', kind === 'notify' ? 'Message queued for delivery.' : 'Quiz assignment queued.');
+    return;
+  }
+  if (kind === 'notify') {
+    const args = notifyArgs(payload);
+    if (!args.message) throw new AppError('validation_failed', 'Write the message to send first.');
+    if (!RECIPIENTS[String(args.recipient_filter)])
+      throw new AppError('validation_failed', 'Choose who should receive it.');
+    ui.pending = {
+      kind,
+      summary: `Send this message to ${RECIPIENTS[String(args.recipient_filter)]} through the LMS?\n\n> ${String(args.message).replace(/\n/g, '\n> ')}`,
+      confirmAction: { type: 'intervention.notify', payload: { ...args, confirmed: true } },
+    };
+  } else {
+    const args = assignArgs(payload);
+    if (!QUIZ_TYPES.includes(String(args.quiz_type)))
+      throw new AppError('validation_failed', 'Choose a remedial, practice or assessment quiz.');
+    const topics = Array.isArray(args.topics)
+      ? (args.topics as string[]).join(', ')
+      : "the class's top confusion topics";
+    ui.pending = {
+      kind,
+      summary: `Assign a ${args.quiz_type} quiz on ${topics} to the confused students?`,
+      confirmAction: { type: 'intervention.assign', payload: { ...args, confirmed: true } },
+    };
+  }
+}
+
+function formatNotes(result: FetchNotesResult): string {
+  if (result.notes.length === 0) return result.message ?? 'There are no notes for this yet.';
+  return result.notes
+    .map((note) => `### ${note.title || note.slide_id}\n\n${note.body || '_No notes yet._'}`)
+    .join('\n\n');
+}

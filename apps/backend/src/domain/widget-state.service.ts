@@ -1,0 +1,106 @@
+/**
+ * The Class Assist widget's state for one member of a course, built from the database: the specification's
+ * `ClassAssistWidgetState` plus what the two views need. Students never receive course-wide figures.
+ */
+import type {
+  ClassAssistWidgetState,
+  PendingIntervention,
+  TimeRange,
+  WidgetNotice,
+  WidgetSlide,
+  WidgetView,
+} from '@class-assist/contracts';
+import { inCourse } from '../db/course-scope.js';
+import type { Actor, Role } from './actor.js';
+import { findCourse, listSlides, type SlideRow, slideLabel } from './course.repository.js';
+import type { DomainDeps } from './deps.js';
+import { getHeatmap } from './heatmap.service.js';
+
+/** What a widget item remembers between renders (per thread item). */
+export interface WidgetUi {
+  view: WidgetView;
+  askOpen: boolean;
+  timeRange: TimeRange;
+  notice: WidgetNotice | null;
+  pending: PendingIntervention | null;
+}
+
+export interface WidgetMember {
+  userId: string;
+  courseId: string;
+  courseName: string;
+  role: Role;
+}
+
+/** Shown until the student has taken quizzes on their confusion topics (see README, "Improvement"). */
+export const NO_IMPROVEMENT_YET = '—';
+
+export function initialUi(role: Role): WidgetUi {
+  return { view: role, askOpen: false, timeRange: 'today', notice: null, pending: null };
+}
+
+export async function buildWidgetState(
+  deps: DomainDeps,
+  member: WidgetMember,
+  ui: WidgetUi,
+): Promise<ClassAssistWidgetState> {
+  const actor: Actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role };
+  const instructor = member.role === 'instructor';
+  const view: WidgetView = instructor ? ui.view : 'student';
+  const { course, slides } = await inCourse(deps.db, member.courseId, async (tx) => ({
+    course: await findCourse(tx, member.courseId),
+    slides: await listSlides(tx, member.courseId),
+  }));
+  const heatmap = instructor
+    ? await getHeatmap(deps, actor, { course_id: member.courseId, time_range: ui.timeRange, limit: 500 })
+    : undefined;
+  return {
+    courseName: course?.name ?? member.courseName,
+    view,
+    viewOptions: [
+      { value: 'student', label: 'Student view' },
+      { value: 'instructor', label: 'Instructor view' },
+    ],
+    askOpen: ui.askOpen,
+    metrics: { improvement: NO_IMPROVEMENT_YET },
+    spike: heatmap?.spike ?? { active: false, message: '' },
+    chartData: (heatmap?.chartData ?? []).map(({ label, confused, slide_id, title }) => ({
+      label,
+      confused,
+      slide_id,
+      title,
+    })),
+    role: member.role,
+    canSwitchView: instructor,
+    slide: describeSlide(slides, course?.current_slide_id ?? null),
+    timeRange: ui.timeRange,
+    timeRangeOptions: [
+      { value: 'last_hour', label: 'Last hour' },
+      { value: 'today', label: 'Today' },
+      { value: 'this_week', label: 'This week' },
+    ],
+    activeStudents: heatmap?.active_students ?? 0,
+    notice: ui.notice,
+    pending: instructor ? ui.pending : null,
+  };
+}
+
+/** The current slide (the course's, else the first) with its neighbours. */
+export function describeSlide(slides: SlideRow[], currentId: string | null): WidgetSlide {
+  const index = Math.max(
+    0,
+    slides.findIndex((slide) => slide.id === currentId),
+  );
+  const slide = slides[index];
+  if (!slide) return { id: null, label: 'No slides yet', title: '', topic: '', previousId: null, nextId: null };
+  const material = slides.filter((entry) => entry.from_material).length;
+  const name = slide.from_material ? `Slide ${slide.position} of ${material}` : slideLabel(slide);
+  return {
+    id: slide.id,
+    label: slide.title && slide.from_material ? `${name} — ${slide.title}` : name,
+    title: slide.title,
+    topic: slide.topic || slide.title || slide.id,
+    previousId: slides[index - 1]?.id ?? null,
+    nextId: slides[index + 1]?.id ?? null,
+  };
+}

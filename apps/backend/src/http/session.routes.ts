@@ -1,0 +1,58 @@
+/** `GET /api/session` and, in development only, `GET /dev/launch` (a session without an LMS). */
+import type { FastifyInstance } from 'fastify';
+import type { TokenService } from '../auth/tokens.js';
+import type { Config } from '../config.js';
+import type { DomainDeps } from '../domain/deps.js';
+import { joinCourse } from '../domain/membership.service.js';
+import { mapRoles } from '../domain/roles.js';
+import { requireIdentity, startSession } from './session.js';
+
+const id = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001F\\u007F]*$' } as const;
+
+export function sessionRoutes(deps: DomainDeps, tokens: TokenService, config: Config) {
+  return async (app: FastifyInstance) => {
+    app.get('/api/session', { schema: { tags: ['page'], summary: 'Who the browser session is' } }, async (request) => {
+      const { userId, courseId, courseName, role } = await requireIdentity(request, tokens, 'session');
+      return { userId, courseId, courseName, role };
+    });
+
+    if (config.nodeEnv === 'production') return;
+    app.get(
+      '/dev/launch',
+      {
+        schema: {
+          tags: ['page'],
+          summary: 'Development only: start a session and open the page',
+          querystring: {
+            type: 'object',
+            required: ['userId', 'courseId'],
+            additionalProperties: false,
+            properties: {
+              role: { type: 'string', maxLength: 200 },
+              userId: id,
+              courseId: id,
+              courseName: { type: 'string', maxLength: 500 },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const query = request.query as { role?: string; userId: string; courseId: string; courseName?: string };
+        const role = mapRoles(query.role ?? 'Learner');
+        const courseName = await joinCourse(deps, {
+          courseId: query.courseId,
+          courseName: query.courseName?.trim() || undefined,
+          userId: query.userId,
+          role,
+        });
+        await startSession(reply, tokens, config, {
+          userId: query.userId,
+          courseId: query.courseId,
+          courseName,
+          role,
+        });
+        return reply.redirect('/', 302);
+      },
+    );
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Course change notifications across every Class Assist instance: writers `pg_notify('class_assist_course', …)` in
+ * their transaction (delivered on commit); each instance LISTENs on one connection and tells its subscribers. Bursts
+ * are coalesced per course (COALESCE_MS) so a lecture hall pressing one button causes a few refreshes, not hundreds.
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+
+export const CHANNEL = 'class_assist_course';
+const COALESCE_MS = 50;
+
+export type CourseListener = (reason: string) => void;
+
+export interface CourseEvents {
+  /** Calls `listener` after changes to the course; returns the unsubscribe function. */
+  subscribe(courseId: string, listener: CourseListener): () => void;
+  close(): Promise<void>;
+}
+
+export function createCourseEvents(pool: pg.Pool, log: Logger): CourseEvents {
+  const listeners = new Map<string, Set<CourseListener>>();
+  const pending = new Map<string, { reasons: Set<string>; timer: NodeJS.Timeout }>();
+  let client: pg.PoolClient | undefined;
+  let connecting: Promise<void> | undefined;
+  let closed = false;
+  let retryMs = 500;
+
+  const deliver = (courseId: string, reason: string) => {
+    const entry = pending.get(courseId);
+    if (entry) {
+      entry.reasons.add(reason);
+      return;
+    }
+    const reasons = new Set([reason]);
+    const timer = setTimeout(() => {
+      pending.delete(courseId);
+      for (const listener of listeners.get(courseId) ?? []) for (const why of reasons) listener(why);
+    }, COALESCE_MS);
+    pending.set(courseId, { reasons, timer });
+  };
+
+  const onNotification = (message: pg.Notification) => {
+    try {
+      const { course_id, reason } = JSON.parse(message.payload ?? '{}') as { course_id?: string; reason?: string };
+      if (typeof course_id === 'string' && listeners.has(course_id)) deliver(course_id, reason ?? 'change');
+    } catch {
+      log.warn({ channel: message.channel }, 'ignored a malformed course notification');
+    }
+  };
+
+  const connect = async (): Promise<void> => {
+    try {
+      const next = await pool.connect();
+      next.on('notification', onNotification);
+      next.on('error', (err) => {
+        log.warn({ err: err.message }, 'course notifications connection failed; reconnecting');
+        next.release(true);
+        if (client === next) client = undefined;
+        scheduleReconnect();
+      });
+      await next.query(`LISTEN ${CHANNEL}`);
+      client = next;
+      retryMs = 500;
+      // Anything that happened while we were not listening: tell everyone to refresh.
+      for (const courseId of listeners.keys()) deliver(courseId, 'resync');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'cannot listen for course notifications yet; retrying');
+      scheduleReconnect();
+    }
+  };
+
+  const scheduleReconnect = () => {
+    if (closed) return;
+    const wait = retryMs;
+    retryMs = Math.min(retryMs * 2, 10_000);
+    setTimeout(() => {
+      connecting = closed ? undefined : connect();
+    }, wait).unref();
+  };
+
+  return {
+    subscribe(courseId, listener) {
+      if (!client && !connecting && !closed) connecting = connect();
+      let set = listeners.get(courseId);
+      if (!set) {
+        set = new Set();
+        listeners.set(courseId, set);
+      }
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(courseId);
+      };
+    },
+    async close() {
+      closed = true;
+      for (const { timer } of pending.values()) clearTimeout(timer);
+      pending.clear();
+      listeners.clear();
+      await connecting;
+      if (client) {
+        await client.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
+        client.release();
+        client = undefined;
+      }
+    },
+  };
+}

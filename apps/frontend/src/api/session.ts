@@ -1,0 +1,53 @@
+/** Class Assist's own endpoints the page calls before the ChatKit protocol: who am I, and a ChatKit session. */
+import type { ChatKitSessionResponse, SessionInfo } from '@class-assist/contracts';
+import { ChatKitError, errorFrom } from '../chatkit/client';
+
+export type SessionResult = { kind: 'signed-in'; session: SessionInfo } | { kind: 'signed-out'; message: string };
+
+/** `GET /api/session`: 401 means no launch cookie (open Class Assist from the LMS, or the dev launch). */
+export async function fetchSession(): Promise<SessionResult> {
+  const response = await call('/api/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  if (response.status === 401) return { kind: 'signed-out', message: (await errorFrom(response)).message };
+  if (!response.ok) throw await errorFrom(response);
+  return { kind: 'signed-in', session: (await response.json()) as SessionInfo };
+}
+
+/** `POST /api/chatkit/session` (cookie auth, empty body): the bearer client secret for `POST /chatkit`. */
+export async function createChatKitSession(): Promise<ChatKitSessionResponse> {
+  const response = await call('/api/chatkit/session', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: '{}',
+  });
+  if (!response.ok) throw await errorFrom(response);
+  return (await response.json()) as ChatKitSessionResponse;
+}
+
+async function call(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new ChatKitError('Class Assist cannot be reached. Is the server running?', 0, 'network');
+  }
+}
+
+/**
+ * Keeps the client secret fresh: a new ChatKit session is minted when the current one is close to expiring or the
+ * server refused it.
+ */
+export function secretKeeper(initial: ChatKitSessionResponse): (refresh: boolean) => Promise<string> {
+  let current = initial;
+  let pending: Promise<ChatKitSessionResponse> | null = null;
+  return async (refresh) => {
+    const expiresAt = Date.parse(current.expires_at);
+    const stale = Number.isFinite(expiresAt) && expiresAt - Date.now() < 30_000;
+    if (refresh || stale) {
+      pending ??= createChatKitSession().finally(() => {
+        pending = null;
+      });
+      current = await pending;
+    }
+    return current.client_secret;
+  };
+}

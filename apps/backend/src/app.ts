@@ -57,6 +57,8 @@ export async function buildApp({
     // Fastify's own request lines include the client address; ours (below) do not.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
+    // Path parameters hold signed tokens (the export links, a few hundred characters): the default of 100 gives 414.
+    routerOptions: { maxParamLength: 2048 },
     // A caller's X-Request-Id is kept when it is a plain token, so its logs and ours correlate; else a new one.
     requestIdHeader: false,
     genReqId: (request) => {

@@ -11,6 +11,7 @@ export function printBanner(config: Config, embedded: EmbeddedPostgres | undefin
     '',
     `Class Assist is ready on ${url} (${(startMs / 1000).toFixed(1)} s)`,
     '',
+    `  App              ${url}/`,
     `  Database         ${database}`,
     `  API docs         ${url}/docs`,
     `  Functions        ${url}/api/agentkit/functions`,
@@ -19,6 +20,14 @@ export function printBanner(config: Config, embedded: EmbeddedPostgres | undefin
     '',
   ];
   if (config.nodeEnv !== 'production') {
+    const course = `courseId=demo&courseName=${encodeURIComponent('Introduction to Machine Learning')}`;
+    lines.push(
+      '  Dev launch (open each in its own browser profile or private window):',
+      `    Student 1      ${url}/dev/launch?role=Learner&userId=demo-student-1&${course}`,
+      `    Student 2      ${url}/dev/launch?role=Learner&userId=demo-student-2&${course}`,
+      `    Instructor     ${url}/dev/launch?role=Instructor&userId=demo-instructor&${course}`,
+      '',
+    );
     lines.push(
       `  AgentKit secret  ${config.agentkitSecret}`,
       `                   (generated for development and kept in ${config.dataDir}/secrets.json;`,

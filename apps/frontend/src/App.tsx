@@ -38,7 +38,10 @@ function SessionPage() {
   const [builtIn, setBuiltIn] = useState(false);
   // The open thread registers how to refresh it; GET /api/live calls it when the course changes.
   const refresh = useRef<(() => void) | null>(null);
-  const live = useLiveUpdates(state.kind === 'ready', () => refresh.current?.());
+  // The live stream is authorised by this tab's ChatKit client secret (EventSource cannot send headers).
+  const liveUrl =
+    state.kind === 'ready' ? `/api/live?client_secret=${encodeURIComponent(state.chatkit.client_secret)}` : '/api/live';
+  const live = useLiveUpdates(state.kind === 'ready', () => refresh.current?.(), liveUrl);
 
   const load = useCallback(async () => {
     setState({ kind: 'loading' });

@@ -13,7 +13,7 @@ import { mapRoles } from '../domain/roles.js';
 import { buildWidgetState, initialUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
 import { requireBearer } from '../http/auth.js';
-import { readIdentity, requireIdentity } from '../http/session.js';
+import { bearerToken, isSignedToken, readIdentity, requireIdentity } from '../http/session.js';
 import type { ChatContext } from './chatkit.store.js';
 import { createHostedSession, hostedSessionsEnabled } from './hosted-session.js';
 
@@ -27,13 +27,17 @@ export interface ChatKitRoutesDeps {
 export function chatkitRoutes({ deps, tokens, config, chatkit }: ChatKitRoutesDeps) {
   const checkAgentkitSecret = requireBearer(config.agentkitSecret);
 
-  /** Identity for a new ChatKit session: the browser session, else the AgentKit secret's body, else (development) the body. */
+  /**
+   * Identity for a new ChatKit session: the browser session (its token as bearer, or the cookie); else the body, when
+   * the caller holds the AgentKit secret, or in development.
+   */
   async function sessionIdentity(request: FastifyRequest): Promise<Identity> {
-    if (request.headers.authorization) {
+    const bearer = bearerToken(request);
+    if (bearer && !isSignedToken(bearer)) {
       await checkAgentkitSecret(request);
       return identityFromBody(request.body);
     }
-    const session = await readIdentity(request, tokens, 'session');
+    const session = await readIdentity(request, tokens, ['session']);
     if (session) return session;
     if (config.nodeEnv !== 'production') return identityFromBody(request.body);
     throw new AppError('unauthorized', 'Open Class Assist from your course (LMS), or call with the AgentKit secret');
@@ -69,7 +73,7 @@ export function chatkitRoutes({ deps, tokens, config, chatkit }: ChatKitRoutesDe
       '/chatkit',
       { bodyLimit: 256 * 1024, schema: { tags: ['chatkit'], summary: 'The ChatKit protocol' } },
       async (request, reply) => {
-        const member = await requireIdentity(request, tokens, 'chatkit');
+        const member = await requireIdentity(request, tokens, ['chatkit']);
         let result: Awaited<ReturnType<typeof chatkit.process>>;
         try {
           result = await chatkit.process(request.body, { member });

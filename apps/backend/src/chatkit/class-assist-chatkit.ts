@@ -61,7 +61,12 @@ export function createClassAssistChatKit({
 
   return createChatKitServer<ChatContext>(store, {
     async *respond(thread, message, context, { threadCreated }) {
-      if (threadCreated) {
+      // A new thread opens with the widget; so does one whose widget a retry removed (it followed the first message).
+      const needsWidget =
+        threadCreated ||
+        (message !== null &&
+          !(await store.loadThreadItems(thread.id, undefined, 20, 'asc', context)).data.some(isClassAssistItem));
+      if (needsWidget) {
         const base = { id: store.generateItemId('message', context), thread_id: thread.id, created_at: stamp() };
         yield { type: 'thread.item.done', item: widgetItem(base, initialUi(context.member.role)) };
       }

@@ -134,6 +134,8 @@ export async function runWidgetAction(
         const view = text(payload.view ?? payload.value);
         if (view !== 'student' && view !== 'instructor')
           throw new AppError('validation_failed', 'Choose the student or the instructor view.');
+        if (view === 'instructor' && member.role !== 'instructor')
+          throw new CustomStreamError('Only instructors of this course can see the instructor view.');
         ui.view = view;
         break;
       }

@@ -12,7 +12,7 @@ const id = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-
 export function sessionRoutes(deps: DomainDeps, tokens: TokenService, config: Config) {
   return async (app: FastifyInstance) => {
     app.get('/api/session', { schema: { tags: ['page'], summary: 'Who the browser session is' } }, async (request) => {
-      const { userId, courseId, courseName, role } = await requireIdentity(request, tokens, 'session');
+      const { userId, courseId, courseName, role } = await requireIdentity(request, tokens, ['session']);
       return { userId, courseId, courseName, role };
     });
 
@@ -45,13 +45,14 @@ export function sessionRoutes(deps: DomainDeps, tokens: TokenService, config: Co
           userId: query.userId,
           role,
         });
-        await startSession(reply, tokens, config, {
+        const token = await startSession(reply, tokens, config, {
           userId: query.userId,
           courseId: query.courseId,
           courseName,
           role,
         });
-        return reply.redirect('/', 302);
+        // The page keeps the token per tab (see http/session.ts); the fragment never reaches a server log.
+        return reply.redirect(`/#session=${token}`, 302);
       },
     );
   };

@@ -1,6 +1,8 @@
 /**
  * The browser session: a signed token in an HttpOnly cookie (SameSite=None; Secure in production, so it works in an
- * LMS iframe; Lax in development over plain http). Clients that cannot use the cookie send the ChatKit client secret.
+ * LMS iframe; Lax in development over plain http). A launch also hands the token to the page (`/#session=<token>`),
+ * which keeps it per tab and sends it as a bearer token: several people can use one browser, and an iframe whose
+ * cookies are blocked still works. Clients of the ChatKit protocol send the ChatKit client secret.
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,12 +12,13 @@ import { AppError } from '../errors.js';
 
 export const SESSION_COOKIE = 'class_assist_session';
 
+/** Sets the session cookie and returns the session token. */
 export async function startSession(
   reply: FastifyReply,
   tokens: TokenService,
   config: Config,
   identity: Identity,
-): Promise<void> {
+): Promise<string> {
   const { token, expiresAt } = await tokens.issue('session', identity);
   const production = config.nodeEnv === 'production';
   reply.setCookie(SESSION_COOKIE, token, {
@@ -25,16 +28,40 @@ export async function startSession(
     secure: production,
     expires: expiresAt,
   });
+  return token;
 }
 
-/** The identity of the request: a bearer token of `bearerKind`, else the session cookie; undefined without either. */
+/** The request's bearer token, if any. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+}
+
+/** One of our signed tokens (a JWT), as opposed to the AgentKit secret. */
+export function isSignedToken(token: string): boolean {
+  return /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+}
+
+/**
+ * The identity of the request: a bearer token of one of `bearerKinds`, else the session cookie; undefined without
+ * either. A bearer token that is present but invalid is refused, never silently replaced by the cookie.
+ */
 export async function readIdentity(
   request: FastifyRequest,
   tokens: TokenService,
-  bearerKind: TokenKind = 'chatkit',
+  bearerKinds: TokenKind[],
 ): Promise<Identity | undefined> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-  if (bearer) return tokens.verify(bearerKind, bearer);
+  const bearer = bearerToken(request);
+  if (bearer) {
+    let refusal: unknown;
+    for (const kind of bearerKinds) {
+      try {
+        return await tokens.verify(kind, bearer);
+      } catch (err) {
+        refusal = err;
+      }
+    }
+    throw refusal;
+  }
   const cookie = request.cookies?.[SESSION_COOKIE];
   return cookie ? tokens.verify('session', cookie) : undefined;
 }
@@ -42,9 +69,9 @@ export async function readIdentity(
 export async function requireIdentity(
   request: FastifyRequest,
   tokens: TokenService,
-  bearerKind?: TokenKind,
+  bearerKinds: TokenKind[],
 ): Promise<Identity> {
-  const identity = await readIdentity(request, tokens, bearerKind);
+  const identity = await readIdentity(request, tokens, bearerKinds);
   if (!identity) throw new AppError('unauthorized', 'No session: open Class Assist from your course (LMS) first');
   return identity;
 }

@@ -31,7 +31,7 @@ export function liveRoutes(deps: DomainDeps, tokens: TokenService, events: Cours
         const identity =
           typeof query.client_secret === 'string'
             ? await tokens.verify('chatkit', query.client_secret)
-            : await readIdentity(request, tokens);
+            : await readIdentity(request, tokens, ['chatkit', 'session']);
         if (!identity) throw new AppError('unauthorized', 'No session: open Class Assist from your course first');
         const markPresent = () =>
           inCourse(deps.db, identity.courseId, (tx) =>

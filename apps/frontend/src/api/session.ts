@@ -2,22 +2,46 @@
 import type { ChatKitSessionResponse, SessionInfo } from '@class-assist/contracts';
 import { ChatKitError, errorFrom } from '../chatkit/client';
 
+const TAB_SESSION_KEY = 'class-assist-session';
+
+/**
+ * A launch hands the page its session token in the URL fragment (`/#session=<token>`): keep it for this tab only
+ * (sessionStorage) and take it out of the address bar. Tabs launched as different people stay different people; the
+ * cookie is the fallback (and what a reload without a tab token uses).
+ */
+function tabSessionToken(): string | null {
+  const match = /(?:^#|&)session=([\w.-]+)/.exec(window.location.hash);
+  if (match?.[1]) {
+    sessionStorage.setItem(TAB_SESSION_KEY, match[1]);
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+  return sessionStorage.getItem(TAB_SESSION_KEY);
+}
+
+function sessionHeaders(): Record<string, string> {
+  const token = tabSessionToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 export type SessionResult = { kind: 'signed-in'; session: SessionInfo } | { kind: 'signed-out'; message: string };
 
-/** `GET /api/session`: 401 means no launch cookie (open Class Assist from the LMS, or the dev launch). */
+/** `GET /api/session`: 401 means no launch (open Class Assist from the LMS, or the dev launch). */
 export async function fetchSession(): Promise<SessionResult> {
-  const response = await call('/api/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  const response = await call('/api/session', {
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', ...sessionHeaders() },
+  });
   if (response.status === 401) return { kind: 'signed-out', message: (await errorFrom(response)).message };
   if (!response.ok) throw await errorFrom(response);
   return { kind: 'signed-in', session: (await response.json()) as SessionInfo };
 }
 
-/** `POST /api/chatkit/session` (cookie auth, empty body): the bearer client secret for `POST /chatkit`. */
+/** `POST /api/chatkit/session` (the tab's session, or the cookie): the bearer client secret for `POST /chatkit`. */
 export async function createChatKitSession(): Promise<ChatKitSessionResponse> {
   const response = await call('/api/chatkit/session', {
     method: 'POST',
     credentials: 'same-origin',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...sessionHeaders() },
     body: '{}',
   });
   if (!response.ok) throw await errorFrom(response);

@@ -1,5 +1,5 @@
 /**
- * `GET /api/live`: server-sent `LiveEvent`s for the signed-in course (the cookie authenticates the EventSource).
+ * `GET /api/live`: server-sent `LiveEvent`s for the signed-in course (authorised by the `client_secret` in the URL).
  * `course.changed` calls `onChange` (debounced); a dropped connection is reopened with growing delays, and the page
  * refreshes once it is back, for what it may have missed.
  */

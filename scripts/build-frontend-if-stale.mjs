@@ -16,7 +16,9 @@ function newest(target) {
   return Math.max(0, ...readdirSync(target).map((name) => newest(path.join(target, name))));
 }
 
-const sources = ['src', 'index.html', 'vite.config.ts', 'package.json'].map((name) => newest(path.join(frontend, name)));
+const sources = ['src', 'index.html', 'vite.config.ts', 'package.json'].map((name) =>
+  newest(path.join(frontend, name)),
+);
 if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources)) process.exit(0);
 
 console.log('Building the Class Assist page (apps/frontend)…');

@@ -208,6 +208,17 @@ describe('track_confusion', () => {
     });
   });
 
+  it('records a ping without slide_id on the first slide of a course with slides but no current slide', async () => {
+    t.clock.set(START);
+    const course = uniqueId('course');
+    await addSlides(t.pool, course, [
+      { id: 'intro', title: 'Intro' },
+      { id: 'next', title: 'Next' },
+    ]);
+    await ping(t, { user_id: uniqueId('user'), course_id: course });
+    expect((await events(t, course)).map((e) => e.slide_id)).toStrictEqual(['intro']);
+  });
+
   describe('duplicates', () => {
     it('answers a repeat on the same slide within 30 s as a duplicate and stores it once; 30 s later it counts', async () => {
       t.clock.set(START);
@@ -255,16 +266,19 @@ describe('track_confusion', () => {
       expect((await ping(t, { user_id: user, course_id: course, slide_id: 'slide-2' })).duplicate).toBe(false);
       expect((await ping(t, { user_id: other, course_id: course, slide_id: 'slide-1' })).duplicate).toBe(false);
       expect((await ping(t, { user_id: user, course_id: otherCourse, slide_id: 'slide-1' })).duplicate).toBe(false);
-      // A ping on no slide is a slide of its own for repeats.
-      expect((await ping(t, { user_id: user, course_id: course })).duplicate).toBe(false);
+      // Without slide_id a ping lands on the slide being taught (here the first): a repeat of the slide-1 ping.
       expect((await ping(t, { user_id: user, course_id: course })).duplicate).toBe(true);
       expect((await events(t, course)).map((e) => [e.user_id, e.slide_id])).toStrictEqual([
         [user, 'slide-1'],
         [user, 'slide-2'],
         [other, 'slide-1'],
-        [user, null],
       ]);
       expect(await events(t, otherCourse)).toHaveLength(1);
+      // In a course without slides, a ping on no slide is a slide of its own for repeats.
+      const bare = uniqueId('course');
+      expect((await ping(t, { user_id: user, course_id: bare })).duplicate).toBe(false);
+      expect((await ping(t, { user_id: user, course_id: bare })).duplicate).toBe(true);
+      expect((await events(t, bare)).map((e) => [e.user_id, e.slide_id])).toStrictEqual([[user, null]]);
     });
 
     it('stores exactly one of ten identical pings sent at once', async () => {

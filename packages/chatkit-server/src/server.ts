@@ -191,8 +191,20 @@ export function createChatKitServer<C>(store: Store<C>, hooks: ChatKitHooks<C>):
       }
       case 'threads.custom_action': {
         const thread = await store.loadThread(request.params.thread_id, context);
-        const sender = await widgetSender(thread.id, request.params.item_id, context);
-        return run(hooks.action(thread, request.params.action, sender, context), thread.id, context);
+        const itemId = request.params.item_id;
+        const item = itemId ? await store.loadItem(thread.id, itemId, context) : null;
+        if (item && item.type !== 'widget') {
+          // As chatkit-python: an error event without stream_options, and nothing else.
+          return (async function* () {
+            yield {
+              type: 'error',
+              code: 'stream.error',
+              message: 'params.item_id is not a widget item',
+              allow_retry: false,
+            } as ThreadStreamEvent;
+          })();
+        }
+        return run(hooks.action(thread, request.params.action, item, context), thread.id, context);
       }
       case 'threads.add_structured_input':
         throw new ChatKitRequestError(501, 'not_implemented', 'Structured input is not supported by this server');

@@ -12,6 +12,7 @@ import { joinCourse } from '../domain/membership.service.js';
 import { mapRoles } from '../domain/roles.js';
 import { buildWidgetState, initialUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
+import { compileValidator, ID } from '../functions/validation.js';
 import { requireBearer } from '../http/auth.js';
 import { bearerToken, isSignedToken, readIdentity, requireIdentity } from '../http/session.js';
 import type { ChatContext } from './chatkit.store.js';
@@ -90,29 +91,25 @@ export function chatkitRoutes({ deps, tokens, config, chatkit }: ChatKitRoutesDe
   };
 }
 
+const checkSessionBody = compileValidator<{ userId: string; courseId: string; courseName?: string; role: string }>(
+  {
+    type: 'object',
+    required: ['userId', 'courseId', 'role'],
+    additionalProperties: false,
+    properties: {
+      userId: { type: 'string', ...ID },
+      courseId: { type: 'string', ...ID },
+      courseName: { type: 'string', maxLength: 500 },
+      // One role or several, as LTI full URIs or short forms, comma-separated.
+      role: { type: 'string', minLength: 1, maxLength: 4000 },
+    },
+  },
+  'session request',
+);
+
 function identityFromBody(body: unknown): Identity {
-  const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-  const details = (['userId', 'courseId', 'role'] as const)
-    .filter(
-      (key) =>
-        typeof fields[key] !== 'string' ||
-        (fields[key] as string).trim() === '' ||
-        (fields[key] as string).length > 255,
-    )
-    .map((key) => ({ path: key, message: 'is required (a non-empty string)' }));
-  if (details.length > 0) {
-    throw new AppError(
-      'validation_failed',
-      `Invalid session request: ${details.map((d) => d.path).join(', ')} required`,
-      { details },
-    );
-  }
-  const courseId = fields.courseId as string;
-  const courseName =
-    typeof fields.courseName === 'string' && fields.courseName.trim()
-      ? fields.courseName.trim().slice(0, 500)
-      : courseId;
-  return { userId: fields.userId as string, courseId, courseName, role: mapRoles(fields.role as string) };
+  const { userId, courseId, courseName, role } = checkSessionBody(body);
+  return { userId, courseId, courseName: courseName?.trim() || courseId, role: mapRoles(role) };
 }
 
 /** Writes ChatKit events as server-sent events; a client that goes away stops the stream (and its work). */

@@ -20,8 +20,9 @@ export async function createHostedSession(config: Config, identity: Identity): P
   const client = new OpenAI({
     apiKey: config.openai.apiKey,
     ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
-    timeout: 15_000,
-    maxRetries: 2,
+    // The page waits for this: fail within seconds rather than hold the session request.
+    timeout: 8_000,
+    maxRetries: 1,
   });
   try {
     const session = await client.beta.chatkit.sessions.create({

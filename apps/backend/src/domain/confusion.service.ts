@@ -4,7 +4,7 @@ import { type CourseTx, inCourse } from '../db/course-scope.js';
 import { validationError } from '../errors.js';
 import { type Actor, assertActingAs } from './actor.js';
 import { countClass, insertConfusion } from './confusion.repository.js';
-import { announceCourseChange, ensureSlide, findCourse, touchMember } from './course.repository.js';
+import { announceCourseChange, currentSlideId, ensureSlide, touchMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { judgeSpike, type SpikeVerdict } from './spike.js';
 
@@ -44,7 +44,7 @@ export async function trackConfusion(
   const occurredAt = new Date(Math.min(given.getTime(), now.getTime()));
   return inCourse(deps.db, input.course_id, async (tx) => {
     await touchMember(tx, input.course_id, input.user_id, now);
-    const slideId = input.slide_id ?? (await findCourse(tx, input.course_id))?.current_slide_id ?? null;
+    const slideId = input.slide_id ?? (await currentSlideId(tx, input.course_id));
     if (slideId) await ensureSlide(tx, input.course_id, slideId);
     const eventId = await insertConfusion(tx, {
       courseId: input.course_id,

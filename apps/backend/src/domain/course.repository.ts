@@ -49,6 +49,16 @@ export async function findCourse(tx: CourseTx, courseId: string): Promise<Course
     .executeTakeFirst();
 }
 
+/** The slide being taught: the course's current slide, else its first slide; null for a course without slides. */
+export async function currentSlideId(tx: CourseTx, courseId: string): Promise<string | null> {
+  const { rows } = await sql<{ id: string | null }>`
+    SELECT COALESCE(
+      (SELECT current_slide_id FROM courses WHERE id = ${courseId}),
+      (SELECT id FROM slides WHERE course_id = ${courseId} ORDER BY from_material DESC, position, id LIMIT 1)
+    ) AS id`.execute(tx);
+  return rows[0]?.id ?? null;
+}
+
 /** Creates a slide first seen in a ping, after the course's existing slides. */
 export async function ensureSlide(tx: CourseTx, courseId: string, slideId: string): Promise<void> {
   await sql`

@@ -2,7 +2,7 @@
 import type { SubmitQuestionResult } from '@class-assist/contracts';
 import { inCourse } from '../db/course-scope.js';
 import { type Actor, assertActingAs } from './actor.js';
-import { announceCourseChange, ensureCourse, findCourse, touchMember } from './course.repository.js';
+import { announceCourseChange, currentSlideId, ensureCourse, touchMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 
 export interface SubmitQuestionInput {
@@ -23,14 +23,13 @@ export async function submitQuestion(
     // Marking an anonymous author active would leave their activity time beside the question's: a link to them.
     if (anonymous) await ensureCourse(tx, input.course_id);
     else await touchMember(tx, input.course_id, input.user_id, deps.clock());
-    const course = await findCourse(tx, input.course_id);
     const { id } = await tx
       .insertInto('questions')
       .values({
         course_id: input.course_id,
         user_id: anonymous ? null : input.user_id,
         anonymous,
-        slide_id: course?.current_slide_id ?? null,
+        slide_id: await currentSlideId(tx, input.course_id),
         body: input.question_body.trim(),
         created_at: deps.clock(),
       })

@@ -12,7 +12,13 @@ const NO_CONTROL_CHARS = '^[^\\u0000-\\u001F\\u007F]*$';
 const NOT_BLANK = '\\S';
 // PostgreSQL cannot store NUL in text: free text may hold other control characters (newlines, tabs), not NUL.
 const NO_NUL = '^[^\\u0000]*$';
-const ID: JsonSchema = { minLength: 1, maxLength: 255, pattern: NO_CONTROL_CHARS };
+/** An id (user, course, slide): 1–255 characters, not blank, no control characters. */
+export const ID: JsonSchema = {
+  minLength: 1,
+  maxLength: 255,
+  pattern: NO_CONTROL_CHARS,
+  allOf: [{ pattern: NOT_BLANK }],
+};
 const TEXT = (maxLength: number): JsonSchema => ({
   minLength: 1,
   maxLength,
@@ -59,6 +65,18 @@ addFormatsModule.default(ajv, ['date-time']);
 
 const validators = new Map<FunctionName, ValidateFunction>();
 
+/**
+ * A validator for any other input (session bodies, admin requests) with the same rules and error details as the
+ * functions': returns the value typed, or throws AppError('validation_failed') naming each field.
+ */
+export function compileValidator<T>(schema: JsonSchema, subject: string): (value: unknown) => T {
+  const validate = ajv.compile(schema);
+  return (value) => {
+    if (validate(value)) return value as T;
+    throw validationError(describeErrors(validate.errors ?? []), subject);
+  };
+}
+
 /** Returns `args` typed when they satisfy the function's schema; throws AppError('validation_failed') otherwise. */
 export function validateArgs<T>(name: FunctionName, args: unknown): T {
   let validate = validators.get(name);
@@ -70,18 +88,14 @@ export function validateArgs<T>(name: FunctionName, args: unknown): T {
   throw validationError(describeErrors(validate.errors ?? []), `arguments for ${name}`);
 }
 
+/** One detail per field (the first problem found), in the order ajv reports them. */
 function describeErrors(errors: ErrorObject[]): ErrorDetail[] {
-  const seen = new Set<string>();
-  const details: ErrorDetail[] = [];
+  const byPath = new Map<string, ErrorDetail>();
   for (const error of errors) {
     const detail = describe(error);
-    const key = `${detail.path}|${detail.message}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      details.push(detail);
-    }
+    if (!byPath.has(detail.path)) byPath.set(detail.path, detail);
   }
-  return details;
+  return [...byPath.values()];
 }
 
 /** `/topics/2` → `topics[2]`. */

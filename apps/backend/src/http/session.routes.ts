@@ -5,9 +5,10 @@ import type { Config } from '../config.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { joinCourse } from '../domain/membership.service.js';
 import { mapRoles } from '../domain/roles.js';
+import { ID } from '../functions/validation.js';
 import { requireIdentity, startSession } from './session.js';
 
-const id = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001F\\u007F]*$' } as const;
+const id = { type: 'string', ...ID } as const;
 
 export function sessionRoutes(deps: DomainDeps, tokens: TokenService, config: Config) {
   return async (app: FastifyInstance) => {

@@ -24,6 +24,7 @@ export function createCourseEvents(pool: pg.Pool, log: Logger): CourseEvents {
   let connecting: Promise<void> | undefined;
   let closed = false;
   let retryMs = 500;
+  let listenedBefore = false;
 
   const deliver = (courseId: string, reason: string) => {
     const entry = pending.get(courseId);
@@ -61,8 +62,9 @@ export function createCourseEvents(pool: pg.Pool, log: Logger): CourseEvents {
       await next.query(`LISTEN ${CHANNEL}`);
       client = next;
       retryMs = 500;
-      // Anything that happened while we were not listening: tell everyone to refresh.
-      for (const courseId of listeners.keys()) deliver(courseId, 'resync');
+      // After a lost connection, anything may have happened while we were not listening: tell everyone to refresh.
+      if (listenedBefore) for (const courseId of listeners.keys()) deliver(courseId, 'resync');
+      listenedBefore = true;
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot listen for course notifications yet; retrying');
       scheduleReconnect();

@@ -38,6 +38,8 @@ export interface TestApp {
   config: Config;
   pool: pg.Pool;
   db: Db;
+  /** The app's database; another test app built with `{databaseUrl}` shares it. */
+  databaseUrl: string;
   clock: TestClock;
   /** Every log line written so far, as raw JSON text. */
   logs: string[];
@@ -47,9 +49,18 @@ export interface TestApp {
 }
 
 export async function buildTestApp(
-  options: { env?: Record<string, string>; clock?: TestClock } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: TestClock;
+    /** Use this database (another test app's `databaseUrl`) instead of a fresh one; its owner drops it. */
+    databaseUrl?: string;
+    /** Serve the page from this build (apps/frontend/dist by default, as main.ts does). */
+    frontendDist?: string;
+  } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     AGENTKIT_SECRET: TEST_SECRET,
@@ -68,13 +79,14 @@ export async function buildTestApp(
   const pool = new pg.Pool({ connectionString: database.url, max: 5 });
   const db = createDb(pool);
   const clock = options.clock ?? testClock();
-  const app = await buildApp({ config, pool, db, log, clock });
+  const app = await buildApp({ config, pool, db, log, clock, frontendDist: options.frontendDist });
   await app.ready();
   return {
     app,
     config,
     pool,
     db,
+    databaseUrl: database.url,
     clock,
     logs,
     call: (name, body, headers = {}) =>

@@ -25,7 +25,7 @@ export function ChartNode({ node }: NodeProps) {
         <caption>{title}</caption>
         <thead>
           <tr>
-            <th scope="col">{spec.xKey ?? 'Item'}</th>
+            <th scope="col">{spec.xKey === 'label' || !spec.xKey ? 'Item' : spec.xKey}</th>
             {spec.series.map((s) => (
               <th scope="col" key={s.dataKey}>
                 {s.label}

@@ -14,6 +14,7 @@ import { buildWidgetState, initialUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
 import { compileValidator, ID } from '../functions/validation.js';
 import { requireBearer } from '../http/auth.js';
+import { openEventStream } from '../http/event-stream.js';
 import { bearerToken, isSignedToken, readIdentity, requireIdentity } from '../http/session.js';
 import type { ChatContext } from './chatkit.store.js';
 import { createHostedSession, hostedSessionsEnabled } from './hosted-session.js';
@@ -114,14 +115,7 @@ function identityFromBody(body: unknown): Identity {
 
 /** Writes ChatKit events as server-sent events; a client that goes away stops the stream (and its work). */
 async function streamEvents(reply: FastifyReply, events: AsyncGenerator<unknown>): Promise<void> {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    'x-accel-buffering': 'no',
-    'x-request-id': String(reply.request.id),
-  });
+  const raw = openEventStream(reply);
   let closed = false;
   raw.once('close', () => {
     closed = true;

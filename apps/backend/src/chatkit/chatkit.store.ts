@@ -62,6 +62,26 @@ export function createChatKitStore(db: Db): Store<ChatContext> {
     return row;
   };
 
+  /** Inserts an item; with `replace`, an item of the same id is replaced instead of refused. */
+  const writeItem = (threadId: string, item: ThreadItem, context: ChatContext, replace: boolean) =>
+    scoped(context, async (tx) => {
+      await ownThread(tx, threadId, context);
+      const insert = tx.insertInto('chatkit_items').values({
+        id: item.id,
+        thread_id: threadId,
+        course_id: context.member.courseId,
+        type: item.type,
+        data: toData(item),
+        created_at: item.created_at,
+      });
+      await (replace
+        ? insert.onConflict((oc) =>
+            oc.columns(['thread_id', 'id']).doUpdateSet({ type: item.type, data: toData(item) }),
+          )
+        : insert
+      ).execute();
+    });
+
   return {
     generateThreadId: () => newId('thr'),
     generateItemId: (kind) => newId(PREFIXES[kind] ?? 'itm'),
@@ -158,38 +178,9 @@ export function createChatKitStore(db: Db): Store<ChatContext> {
         return page(rows.slice(0, limit).map(toItem), rows.length > limit);
       }),
 
-    addThreadItem: (threadId, item, context) =>
-      scoped(context, async (tx) => {
-        await ownThread(tx, threadId, context);
-        await tx
-          .insertInto('chatkit_items')
-          .values({
-            id: item.id,
-            thread_id: threadId,
-            course_id: context.member.courseId,
-            type: item.type,
-            data: toData(item),
-            created_at: item.created_at,
-          })
-          .execute();
-      }),
+    addThreadItem: (threadId, item, context) => writeItem(threadId, item, context, false),
 
-    saveItem: (threadId, item, context) =>
-      scoped(context, async (tx) => {
-        await ownThread(tx, threadId, context);
-        await tx
-          .insertInto('chatkit_items')
-          .values({
-            id: item.id,
-            thread_id: threadId,
-            course_id: context.member.courseId,
-            type: item.type,
-            data: toData(item),
-            created_at: item.created_at,
-          })
-          .onConflict((oc) => oc.columns(['thread_id', 'id']).doUpdateSet({ type: item.type, data: toData(item) }))
-          .execute();
-      }),
+    saveItem: (threadId, item, context) => writeItem(threadId, item, context, true),
 
     loadItem: (threadId, itemId, context) =>
       scoped(context, async (tx) => {

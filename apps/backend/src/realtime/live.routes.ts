@@ -2,6 +2,7 @@
  * `GET /api/live`: a server-sent-events stream per open page, telling it when its course changed so it refreshes its
  * widget. An open page is presence: it marks its user active while connected.
  */
+import type { ServerResponse } from 'node:http';
 import type { LiveEvent } from '@class-assist/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
@@ -9,6 +10,7 @@ import { inCourse } from '../db/course-scope.js';
 import { touchMember } from '../domain/course.repository.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { AppError } from '../errors.js';
+import { openEventStream } from '../http/event-stream.js';
 import { readIdentity } from '../http/session.js';
 import type { CourseEvents } from './course-events.js';
 
@@ -16,7 +18,7 @@ const KEEPALIVE_MS = 25_000;
 const PRESENCE_MS = 60_000;
 
 export function liveRoutes(deps: DomainDeps, tokens: TokenService, events: CourseEvents) {
-  const open = new Set<import('node:http').ServerResponse>();
+  const open = new Set<ServerResponse>();
   return async (app: FastifyInstance) => {
     // On shutdown, end every stream with the reconnect hint sent at its start, so pages move to another instance.
     app.addHook('preClose', async () => {
@@ -39,14 +41,7 @@ export function liveRoutes(deps: DomainDeps, tokens: TokenService, events: Cours
           ).catch((err) => request.log.warn({ err: (err as Error).message }, 'presence update failed'));
         await markPresent();
 
-        reply.hijack();
-        const raw = reply.raw;
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          'x-accel-buffering': 'no',
-          connection: 'keep-alive',
-        });
+        const raw = openEventStream(reply);
         const send = (event: LiveEvent) => raw.write(`data: ${JSON.stringify(event)}\n\n`);
         raw.write('retry: 2000\n\n');
         send({ type: 'hello', course_id: identity.courseId });

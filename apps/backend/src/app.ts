@@ -24,6 +24,9 @@ import { exportRoutes } from './http/exports.routes.js';
 import { frontendRoutes } from './http/frontend.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { sessionRoutes } from './http/session.routes.js';
+import type { PlatformJwks } from './lti/platform-jwks.js';
+import { ltiPlugin } from './lti/plugin.js';
+import { createToolKeys, type ToolKeys } from './lti/tool-keys.js';
 import { mcpRoutes } from './mcp/mcp.routes.js';
 import { createCourseEvents } from './realtime/course-events.js';
 import { liveRoutes } from './realtime/live.routes.js';
@@ -41,6 +44,10 @@ export interface AppDeps {
   renderWidget?: RenderWidget;
   /** Where the built page is (apps/frontend/dist by default). */
   frontendDist?: string;
+  /** The LTI tool keys (created from the database and SESSION_SECRET by default). */
+  toolKeys?: ToolKeys;
+  /** Where platform key sets are fetched and cached (jose remote JWK sets by default). */
+  ltiPlatformJwks?: PlatformJwks;
 }
 
 export async function buildApp({
@@ -51,6 +58,8 @@ export async function buildApp({
   clock = () => new Date(),
   renderWidget,
   frontendDist,
+  toolKeys,
+  ltiPlatformJwks,
 }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -114,6 +123,11 @@ export async function buildApp({
   await app.register(chatkitRoutes({ deps, tokens, config, chatkit }));
   await app.register(liveRoutes(deps, tokens, courseEvents));
   await app.register(exportRoutes(registry, tokens));
+  const keys =
+    toolKeys ??
+    createToolKeys({ db, sessionSecret: config.sessionSecret, graceDays: config.lti.keyRotationGraceDays, clock });
+  app.decorate('ltiToolKeys', keys);
+  await app.register(ltiPlugin({ deps, config, tokens, toolKeys: keys, platformJwks: ltiPlatformJwks }));
   await app.register(frontendRoutes(frontendDist));
   return app;
 }

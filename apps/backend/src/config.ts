@@ -41,6 +41,14 @@ export interface Config {
   chatkit: { workflowId: string; domainKey: string };
   redisUrl: string;
   classroom: ClassroomSettings;
+  lti: LtiSettings;
+}
+
+export interface LtiSettings {
+  /** A JSON file (an array of platform registrations) loaded at start; empty for none. */
+  platformsFile: string;
+  /** How long a retired tool key stays published at /lti/jwks after a rotation. */
+  keyRotationGraceDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -125,6 +133,10 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
       },
       activeWindowSeconds: int('ACTIVE_WINDOW_SECONDS', 600, 10, 86_400),
       dedupeSeconds: int('CONFUSION_DEDUPE_SECONDS', 30, 0, 3_600),
+    },
+    lti: {
+      platformsFile: str('LTI_PLATFORMS_FILE') ? path.resolve(str('LTI_PLATFORMS_FILE')) : '',
+      keyRotationGraceDays: int('LTI_KEY_ROTATION_GRACE_DAYS', 7, 0, 365),
     },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

@@ -8,6 +8,9 @@ export interface CoursesTable {
   name: string;
   timezone: ColumnType<string, string | undefined, string>;
   current_slide_id: string | null;
+  lti_issuer: ColumnType<string | null, string | null | undefined, string | null>;
+  lti_context_id: ColumnType<string | null, string | null | undefined, string | null>;
+  lms_course_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 
@@ -15,6 +18,9 @@ export interface UsersTable {
   id: string;
   name: string | null;
   email: string | null;
+  lti_issuer: ColumnType<string | null, string | null | undefined, string | null>;
+  lti_sub: ColumnType<string | null, string | null | undefined, string | null>;
+  lms_user_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 
@@ -83,6 +89,50 @@ export interface ChatkitItemsTable {
   created_at: ColumnType<Date, Date | string, Date | string>;
 }
 
+export interface LtiPlatformsTable {
+  issuer: string;
+  client_id: string;
+  auth_login_url: string;
+  auth_token_url: string;
+  jwks_url: string;
+  deployment_ids: string[];
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface LtiKeysTable {
+  kid: string;
+  public_jwk: ColumnType<Record<string, unknown>, string, string>;
+  private_key_encrypted: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface LtiStatesTable {
+  state: string;
+  nonce: string;
+  issuer: string;
+  client_id: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+export interface LtiNoncesTable {
+  nonce: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+export interface LtiCourseServicesTable {
+  course_id: string;
+  issuer: string;
+  client_id: string;
+  deployment_id: string;
+  context_memberships_url: string | null;
+  lineitems_url: string | null;
+  lineitem_url: string | null;
+  ags_scopes: ColumnType<string[], string[] | undefined, string[]>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   courses: CoursesTable;
   users: UsersTable;
@@ -93,4 +143,9 @@ export interface Database {
   questions: QuestionsTable;
   chatkit_threads: ChatkitThreadsTable;
   chatkit_items: ChatkitItemsTable;
+  lti_platforms: LtiPlatformsTable;
+  lti_keys: LtiKeysTable;
+  lti_states: LtiStatesTable;
+  lti_nonces: LtiNoncesTable;
+  lti_course_services: LtiCourseServicesTable;
 }

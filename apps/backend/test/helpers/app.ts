@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
-import { buildApp } from '../../src/app.js';
+import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/pool.js';
 import { createTestDatabase } from './database.js';
@@ -56,6 +56,8 @@ export async function buildTestApp(
     databaseUrl?: string;
     /** Serve the page from this build (apps/frontend/dist by default, as main.ts does). */
     frontendDist?: string;
+    /** Other dependencies of buildApp (e.g. the LTI platform key sets). */
+    appDeps?: Pick<AppDeps, 'ltiPlatformJwks' | 'toolKeys'>;
   } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl
@@ -79,7 +81,7 @@ export async function buildTestApp(
   const pool = new pg.Pool({ connectionString: database.url, max: 5 });
   const db = createDb(pool);
   const clock = options.clock ?? testClock();
-  const app = await buildApp({ config, pool, db, log, clock, frontendDist: options.frontendDist });
+  const app = await buildApp({ config, pool, db, log, clock, frontendDist: options.frontendDist, ...options.appDeps });
   await app.ready();
   return {
     app,

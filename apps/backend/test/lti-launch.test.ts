@@ -97,7 +97,6 @@ describe('login initiation', () => {
         target_link_uri: 'http://localhost:4000/lti/launch',
         client_id: platform.registration.client_id,
         lti_deployment_id: 'testdeploy',
-        lti_storage_target: '_parent',
         canvas_region: 'us-east-1',
         canvas_environment: 'prod',
       }).toString(),
@@ -149,9 +148,20 @@ describe('certification: valid launches', () => {
 
   it.each(valid.map((f) => [f.name, f] as const))('%s → accepted with the right role and course', async (_name, f) => {
     const { response } = await launchFixture(t.app, platform, f);
-    const who = await session(response);
     const context = f.payload[`${LTI}context`] as { id: string; title: string };
     const expectedCourse = ltiId(f.payload.iss as string, context.id);
+    if (f.payload[`${LTI}message_type`] === 'LtiDeepLinkingRequest') {
+      // A deep linking request answers the picker (lti-deep-linking-flow.test.ts) after recording the launch.
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.body).toContain(`Add Class Assist to ${context.title}`);
+      const { rows } = await t.pool.query('SELECT role FROM enrollments WHERE course_id = $1 AND user_id = $2', [
+        expectedCourse,
+        ltiId(f.payload.iss as string, f.payload.sub as string),
+      ]);
+      expect(rows).toEqual([{ role: 'instructor' }]);
+      return;
+    }
+    const who = await session(response);
     expect(who).toEqual({
       userId: ltiId(f.payload.iss as string, f.payload.sub as string),
       courseId: expectedCourse,

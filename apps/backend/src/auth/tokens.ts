@@ -1,18 +1,21 @@
 /**
  * Signed, short-lived tokens (HS256 JWTs, key derived from SESSION_SECRET): the browser session cookie, the ChatKit
- * client secret, and export download links. Each kind has its own audience, so one can never stand in for another.
+ * client secret, export download links and the LTI deep linking picker's choice. Each kind has its own audience, so
+ * one can never stand in for another.
  */
 import { hkdfSync } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Role } from '../domain/actor.js';
 import { AppError } from '../errors.js';
 
-export type TokenKind = 'session' | 'chatkit' | 'export';
+export type TokenKind = 'session' | 'chatkit' | 'export' | 'deeplink';
 
 export const TOKEN_LIFETIME_SECONDS: Record<TokenKind, number> = {
   session: 12 * 3600,
   chatkit: 2 * 3600,
   export: 10 * 60,
+  /** The deep linking picker: what the response needs, while the instructor chooses. */
+  deeplink: 10 * 60,
 };
 
 /** Who a token speaks for: one user in one course, with their role. */

@@ -131,6 +131,9 @@ export interface LtiCourseServicesTable {
   lineitem_url: string | null;
   ags_scopes: ColumnType<string[], string[] | undefined, string[]>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  roster_sync_started_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  roster_synced_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  roster_sync_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface Database {

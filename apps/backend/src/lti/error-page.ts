@@ -29,7 +29,10 @@ export type LtiReason =
   | 'no_course_context'
   | 'platform_unavailable'
   | 'service_unavailable'
-  | 'launch_failed';
+  | 'launch_failed'
+  | 'deep_linking_forbidden'
+  | 'deep_linking_unsupported'
+  | 'deep_link_invalid';
 
 export class LtiError extends Error {
   readonly reason: LtiReason;

@@ -1,7 +1,9 @@
 /**
  * The LTI 1.3 endpoints a platform calls: `GET|POST /lti/login` (third-party initiated login → redirect to the
- * platform's auth URL), `POST /lti/launch` (the id_token → a Class Assist session → `/#session=<token>`) and
- * `GET /lti/jwks` (the tool's public keys). Every refusal is an error page (JSON on request), logged, storing nothing.
+ * platform's auth URL), `POST /lti/launch` (the id_token → a Class Assist session → `/#session=<token>`, or the deep
+ * linking picker for an LtiDeepLinkingRequest), `POST /lti/deep-link` (the picker's choice → the signed response, see
+ * deep-link-picker.ts) and `GET /lti/jwks` (the tool's public keys). Every refusal is an error page (JSON on
+ * request), logged, storing nothing.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,11 +12,14 @@ import type { Config } from '../config.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { fromDatabaseError } from '../errors.js';
 import { startSession } from '../http/session.js';
+import { answerDeepLinkingLaunch, checkDeepLinkingLaunch, deepLinkHandler } from './deep-link-picker.js';
 import { LtiError, sendLtiError } from './error-page.js';
 import { validateIdToken } from './id-token.js';
 import { recordLaunch } from './launch.service.js';
 import type { PlatformJwks } from './platform-jwks.js';
+import { sendLaunchCheckedByPlatformStorage, sendLoginWithPlatformStorage } from './platform-storage.js';
 import type { RegistrationsRepository } from './registrations.repository.js';
+import { syncRosterAfterLaunch } from './roster-sync.js';
 import type { ToolKeys } from './tool-keys.js';
 
 /** How long a login's state and nonce wait for the launch. */
@@ -121,6 +126,16 @@ export function ltiRoutes({ deps, config, tokens, registrations, toolKeys, platf
         secure: production,
         maxAge: STATE_TTL_SECONDS,
       });
+      if (p.lti_storage_target) {
+        // Cookies may be blocked in the LMS iframe: keep the state in the platform's storage too.
+        return sendLoginWithPlatformStorage(reply, {
+          target: p.lti_storage_target,
+          platformOrigin: new URL(registration.auth_login_url).origin,
+          authUrl: auth.toString(),
+          state,
+          nonce,
+        });
+      }
       return reply.header('cache-control', 'no-store').redirect(auth.toString(), 302);
     } catch (err) {
       return sendLtiError(request, reply, err);
@@ -140,7 +155,11 @@ export function ltiRoutes({ deps, config, tokens, registrations, toolKeys, platf
           `The launch lacks ${[!idToken && 'id_token', !state && 'state'].filter(Boolean).join(' and ')}`,
         );
       }
-      if (request.cookies?.[stateCookieName(state)] !== state) {
+      // The state is bound to this browser by its cookie, or (cookies blocked) checked in the browser against the
+      // platform's storage before the session is used: see platform-storage.ts.
+      const cookieBound = request.cookies?.[stateCookieName(state)] === state;
+      const storageTarget = cookieBound ? undefined : p.lti_storage_target;
+      if (!cookieBound && !storageTarget) {
         throw new LtiError(
           'state_mismatch',
           'The launch state does not match this browser (no state cookie): open Class Assist again from your course',
@@ -171,11 +190,34 @@ export function ltiRoutes({ deps, config, tokens, registrations, toolKeys, platf
         keys: platformJwks.get(registration.jwks_url),
         now,
       });
+      // Deep linking: instructors only, checked before anything is recorded (see deep-link-picker.ts).
+      const deepLinking = claims.messageType === 'LtiDeepLinkingRequest' ? checkDeepLinkingLaunch(claims) : undefined;
+      if (deepLinking && storageTarget) {
+        throw new LtiError(
+          'state_mismatch',
+          'Adding Class Assist to a course needs cookies for this site: allow them, or add Class Assist in a new window',
+        );
+      }
       const identity = await recordLaunch(deps, claims);
       request.log.info(
         { course_id: identity.courseId, role: identity.role, message_type: claims.messageType },
         'lti launch accepted',
       );
+      // An instructor's launch refreshes the course roster in the background (at most every 10 minutes).
+      void syncRosterAfterLaunch({ deps, registrations, toolKeys, log: request.log }, claims, identity);
+      if (deepLinking) {
+        reply.clearCookie(stateCookieName(state), { path: '/lti/' });
+        return answerDeepLinkingLaunch(reply, tokens, claims, deepLinking, identity);
+      }
+      if (storageTarget) {
+        const { token } = await tokens.issue('session', identity);
+        return sendLaunchCheckedByPlatformStorage(reply, {
+          target: storageTarget,
+          platformOrigin: new URL(registration.auth_login_url).origin,
+          state,
+          sessionToken: token,
+        });
+      }
       const token = await startSession(reply, tokens, config, identity);
       reply.clearCookie(stateCookieName(state), { path: '/lti/' });
       // The page keeps the token per tab (see http/session.ts); the fragment never reaches a server log.
@@ -194,6 +236,7 @@ export function ltiRoutes({ deps, config, tokens, registrations, toolKeys, platf
     app.get('/lti/login', { schema: { ...hide } }, login);
     app.post('/lti/login', { schema: { ...hide } }, login);
     app.post('/lti/launch', { schema: { ...hide } }, launch);
+    app.post('/lti/deep-link', { schema: { ...hide } }, deepLinkHandler({ deps, config, tokens, toolKeys }));
     app.get(
       '/lti/jwks',
       { schema: { tags: ['lti'], summary: "The tool's public keys (JWKS)" } },

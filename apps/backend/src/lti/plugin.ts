@@ -11,6 +11,7 @@ import { ltiRoutes } from './lti.routes.js';
 import { createPlatformJwks, type PlatformJwks } from './platform-jwks.js';
 import { readPlatformsFile } from './registrations.js';
 import { createRegistrationsRepository } from './registrations.repository.js';
+import { rosterSyncsSettled } from './roster-sync.js';
 import type { ToolKeys } from './tool-keys.js';
 
 export interface LtiPluginOptions {
@@ -42,6 +43,10 @@ export function ltiPlugin({ deps, config, tokens, toolKeys, platformJwks }: LtiP
       ltiRoutes({ deps, config, tokens, registrations, toolKeys, platformJwks: platformJwks ?? createPlatformJwks() }),
     );
     await app.register(ltiAdminRoutes(registrations, toolKeys, config.agentkitSecret));
+    // Shutdown lets a roster sync in flight finish (it writes in one transaction, so stopping mid-way loses nothing).
+    app.addHook('onClose', async () => {
+      await rosterSyncsSettled();
+    });
   };
 }
 

@@ -5,25 +5,13 @@
  * before the rotation still verify.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  exportPKCS8,
-  generateKeyPair,
-  importPKCS8,
-  type JWK,
-  type JWTPayload,
-  SignJWT,
-} from 'jose';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JWK, SignJWT } from 'jose';
 import { sql } from 'kysely';
 import type { Db } from '../db/pool.js';
 import { fromDatabaseError } from '../errors.js';
+import type { ToolSigner } from './services/types.js';
 
-export interface ToolSigner {
-  kid: string;
-  /** Signs `payload` with RS256 and the tool's active key (`kid` in the header). */
-  sign(payload: JWTPayload, header?: { typ?: string }): Promise<string>;
-}
+export type { ToolSigner };
 
 export interface ToolKeys {
   /** Creates the first key pair when there is none (safe with several instances starting at once). */

@@ -60,7 +60,13 @@ export interface MockPlatform {
 }
 
 export async function startMockPlatform(
-  options: { issuer?: string; clientId?: string; deploymentIds?: string[] } = {},
+  options: {
+    issuer?: string;
+    clientId?: string;
+    deploymentIds?: string[];
+    /** More pages of the platform (e.g. a course page and an auth endpoint for browser tests); true = handled. */
+    extraRoutes?: (request: http.IncomingMessage, response: http.ServerResponse) => boolean;
+  } = {},
 ): Promise<MockPlatform> {
   const keys: Array<{ kid: string; privateKey: CryptoKey; jwk: JWK }> = [];
   const addKey = async () => {
@@ -78,6 +84,7 @@ export async function startMockPlatform(
       response.end(JSON.stringify({ keys: keys.map((k) => k.jwk) }));
       return;
     }
+    if (options.extraRoutes?.(request, response)) return;
     response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

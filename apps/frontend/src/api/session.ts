@@ -9,13 +9,27 @@ const TAB_SESSION_KEY = 'class-assist-session';
  * (sessionStorage) and take it out of the address bar. Tabs launched as different people stay different people; the
  * cookie is the fallback (and what a reload without a tab token uses).
  */
+let inMemoryToken: string | null = null;
+
 function tabSessionToken(): string | null {
   const match = /(?:^#|&)session=([\w.-]+)/.exec(window.location.hash);
   if (match?.[1]) {
-    sessionStorage.setItem(TAB_SESSION_KEY, match[1]);
+    inMemoryToken = match[1];
+    // An LMS iframe on another site may be denied storage: then the token lives as long as this page.
+    try {
+      sessionStorage.setItem(TAB_SESSION_KEY, match[1]);
+    } catch {
+      // storage blocked
+    }
     history.replaceState(null, '', window.location.pathname + window.location.search);
   }
-  return sessionStorage.getItem(TAB_SESSION_KEY);
+  if (inMemoryToken) return inMemoryToken;
+  try {
+    inMemoryToken = sessionStorage.getItem(TAB_SESSION_KEY);
+  } catch {
+    inMemoryToken = null;
+  }
+  return inMemoryToken;
 }
 
 function sessionHeaders(): Record<string, string> {

@@ -3,6 +3,7 @@
  * the required claims, content items with a line item for quizzes, data echoed) and the auto-posting form.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
@@ -12,12 +13,10 @@ import {
   type DeepLinkingSettings,
   readDeepLinkingSettings,
 } from '../src/lti/deep-linking.js';
+import { FIXTURES } from './helpers/lti-platform.js';
 import { createTestSigner, type TestSigner } from './helpers/lti-signer.js';
 
-const FIXTURE = new URL(
-  '../../../../shared/fixtures/lti-certification/valid/Deep Linking - Send Deep Linking Request Payload/payload.json',
-  import.meta.url,
-);
+const FIXTURE = path.join(FIXTURES, 'valid', 'Deep Linking - Send Deep Linking Request Payload', 'payload.json');
 const SETTINGS_CLAIM = 'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings';
 const NOW = new Date('2026-03-10T10:00:00.000Z');
 

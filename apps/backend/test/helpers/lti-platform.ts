@@ -11,7 +11,13 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import type { PlatformRegistration } from '../../src/lti/registrations.js';
 
-export const FIXTURES = path.resolve(import.meta.dirname, '../../../../../shared/fixtures/lti-certification');
+/** The shared copy of the certification payloads when present, else the repository's copy (see its README). */
+export const SHARED_LTI_FIXTURES = path.resolve(
+  import.meta.dirname,
+  '../../../../../shared/fixtures/lti-certification',
+);
+export const REPO_LTI_FIXTURES = path.resolve(import.meta.dirname, '../fixtures/lti-certification');
+export const FIXTURES = existsSync(SHARED_LTI_FIXTURES) ? SHARED_LTI_FIXTURES : REPO_LTI_FIXTURES;
 export const FIXTURE_ISSUER = 'https://ltiadvantagevalidator.imsglobal.org';
 export const FIXTURE_CLIENT_ID = 'imstester_3dfad6d';
 export const FIXTURE_DEPLOYMENT = 'testdeploy';

@@ -12,16 +12,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { loadConfig, withDevelopmentSecrets } from '../apps/backend/src/config.js';
-import { DataDirBusyError, lockDataDir } from '../apps/backend/src/db/data-dir-lock.js';
-import { startEmbeddedPostgres } from '../apps/backend/src/db/embedded-postgres.js';
-import { migrate } from '../apps/backend/src/db/migrate.js';
-import { createDb, createPool } from '../apps/backend/src/db/pool.js';
 import { AppError } from '../apps/backend/src/errors.js';
 import { type PlatformRegistration, validateRegistration } from '../apps/backend/src/lti/registrations.js';
 import { createRegistrationsRepository } from '../apps/backend/src/lti/registrations.repository.js';
 import { createToolKeys } from '../apps/backend/src/lti/tool-keys.js';
+import { openCliDatabase } from './cli-database.js';
 
 const USAGE = `usage: npm run lti -- list | add (--file F | --issuer … --client-id … --auth-login-url … --auth-token-url … --jwks-url … --deployment-id …) | remove --issuer … --client-id … | rotate-key`;
 
@@ -63,35 +58,8 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const config = withDevelopmentSecrets(loadConfig());
-  const log = pino({ level: 'warn' });
-  const cleanups: Array<() => unknown> = [];
+  const { config, db, close } = await openCliDatabase('the admin API (POST/GET/DELETE /api/admin/lti/platforms)');
   try {
-    let url = config.databaseUrl;
-    if (!url) {
-      try {
-        const lock = lockDataDir(config.dataDir);
-        cleanups.push(() => lock.release());
-      } catch (err) {
-        if (err instanceof DataDirBusyError) {
-          throw new Error(
-            `A Class Assist server is running on the embedded database in ${config.dataDir}: stop it, or use ` +
-              'the admin API (POST/GET/DELETE /api/admin/lti/platforms) of the running server, or set DATABASE_URL',
-          );
-        }
-        throw err;
-      }
-      const embedded = await startEmbeddedPostgres(config.dataDir, log);
-      cleanups.push(() => embedded.stop());
-      url = embedded.url;
-    }
-    const pool = createPool({ connectionString: url, max: 2, log });
-    const db = createDb(pool);
-    cleanups.push(async () => {
-      await db.destroy();
-      if (!pool.ending) await pool.end();
-    });
-    await migrate(pool);
     const repository = createRegistrationsRepository(db);
     if (command === 'list') {
       process.stdout.write(`${JSON.stringify(await repository.list(), null, 2)}\n`);
@@ -112,7 +80,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    await close();
   }
 }
 

@@ -23,6 +23,7 @@ import { MAX_BODY_BYTES, registerErrorHandling } from './http/error-handler.js';
 import { exportRoutes } from './http/exports.routes.js';
 import { frontendRoutes } from './http/frontend.routes.js';
 import { healthRoutes } from './http/health.routes.js';
+import { materialRoutes } from './http/material.routes.js';
 import { sessionRoutes } from './http/session.routes.js';
 import type { PlatformJwks } from './lti/platform-jwks.js';
 import { ltiPlugin } from './lti/plugin.js';
@@ -123,6 +124,7 @@ export async function buildApp({
   await app.register(chatkitRoutes({ deps, tokens, config, chatkit }));
   await app.register(liveRoutes(deps, tokens, courseEvents));
   await app.register(exportRoutes(registry, tokens));
+  await app.register(materialRoutes(deps, tokens, config.agentkitSecret));
   const keys =
     toolKeys ??
     createToolKeys({ db, sessionSecret: config.sessionSecret, graceDays: config.lti.keyRotationGraceDays, clock });

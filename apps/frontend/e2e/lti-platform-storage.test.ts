@@ -112,7 +112,8 @@ describe('LTI launch in a cross-site iframe with platform storage', () => {
     await page.goto(`${platform.url}/course`);
     const tool = page.frameLocator('iframe[name="tool"]');
     await expect.poll(() => tool.getByText(/Signed in as/).textContent(), { timeout: WAIT_MS }).toMatch(/\(student\)/);
-    await expect(tool.getByRole('button', { name: "I'm Confused" }).isVisible()).resolves.toBe(true);
+    // The widget loads after the header: wait for it.
+    await tool.getByRole('button', { name: "I'm Confused" }).waitFor({ state: 'visible' });
     // It really went the storage way: the tool's page never received a session cookie in the frame.
     const cookies = await page.context().cookies(toolBase);
     expect(cookies.map((c) => c.name)).not.toContain('class_assist_session');

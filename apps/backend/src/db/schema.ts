@@ -40,6 +40,8 @@ export interface SlidesTable {
   topic: string | null;
   notes: ColumnType<string, string | undefined, string>;
   from_material: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Generated full-text vector over title, topic and notes (migration 0005); never written. */
+  search: ColumnType<string, never, never>;
   created_at: CreatedAt;
 }
 

@@ -7,10 +7,15 @@ import { AppError, fromDatabaseError } from '../errors.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-function fromFastifyError(err: FastifyError): AppError | undefined {
+function fromFastifyError(err: FastifyError, bodyLimit = MAX_BODY_BYTES): AppError | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload_too_large', `The body is larger than the limit of ${MAX_BODY_BYTES / 1024} KiB`);
+      return new AppError(
+        'payload_too_large',
+        bodyLimit >= 1024 * 1024
+          ? `The body is larger than the limit of ${bodyLimit / (1024 * 1024)} MiB`
+          : `The body is larger than the limit of ${bodyLimit / 1024} KiB`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('unsupported_media_type', 'Unsupported content type: send Content-Type: application/json');
@@ -50,7 +55,8 @@ function fromFastifyError(err: FastifyError): AppError | undefined {
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError, request, reply) => {
-    const err = raw instanceof AppError ? raw : (fromFastifyError(raw) ?? fromDatabaseError(raw));
+    const err =
+      raw instanceof AppError ? raw : (fromFastifyError(raw, request.routeOptions.bodyLimit) ?? fromDatabaseError(raw));
     if (err instanceof AppError) {
       if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
       if (err.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="class-assist"');

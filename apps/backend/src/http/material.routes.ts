@@ -1,0 +1,93 @@
+/**
+ * `POST /api/admin/courses/{courseId}/material`: import a lecture (replacing the course's material). The body is the
+ * file itself: `text/markdown` or `application/pdf`, at most 10 MiB. Bearer AGENTKIT_SECRET (any course; a new course
+ * is created), or an instructor session of that course (bearer session token or the session cookie).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TokenService } from '../auth/tokens.js';
+import { type Actor, SERVICE_ACTOR } from '../domain/actor.js';
+import type { DomainDeps } from '../domain/deps.js';
+import { importMaterial, type MaterialFormat, readLecture } from '../domain/material.service.js';
+import { AppError } from '../errors.js';
+import { bearerToken, readIdentity } from './session.js';
+
+export const MATERIAL_BODY_LIMIT = 10 * 1024 * 1024;
+
+const FORMATS: Record<string, MaterialFormat> = { 'text/markdown': 'markdown', 'application/pdf': 'pdf' };
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+function mediaType(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+export function materialRoutes(deps: DomainDeps, tokens: TokenService, secret: string) {
+  const expected = digest(secret);
+  /** The AgentKit secret as bearer is the service; otherwise a session (bearer token or cookie) is required. */
+  async function readActor(request: FastifyRequest): Promise<Actor> {
+    const bearer = bearerToken(request);
+    if (bearer && timingSafeEqual(digest(bearer), expected)) return SERVICE_ACTOR;
+    const identity = await readIdentity(request, tokens, ['session']);
+    if (!identity) {
+      throw new AppError(
+        'unauthorized',
+        'Send Authorization: Bearer <AGENTKIT_SECRET>, or import from an instructor session of the course',
+      );
+    }
+    return { kind: 'member', userId: identity.userId, courseId: identity.courseId, role: identity.role };
+  }
+
+  return async (app: FastifyInstance) => {
+    // Scoped to this plugin: the rest of the server keeps accepting JSON only.
+    app.addContentTypeParser('text/markdown', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('application/pdf', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    const actors = new WeakMap<FastifyRequest, Actor>();
+
+    app.post(
+      '/api/admin/courses/:courseId/material',
+      {
+        bodyLimit: MATERIAL_BODY_LIMIT,
+        // Both checks run before the body is read: who is calling, then what they send.
+        onRequest: [
+          async (request) => {
+            actors.set(request, await readActor(request));
+          },
+          async (request) => {
+            if (!FORMATS[mediaType(request)]) {
+              throw new AppError(
+                'unsupported_media_type',
+                'Send the lecture as Content-Type: text/markdown (a .md file) or application/pdf (a .pdf file)',
+              );
+            }
+          },
+        ],
+        schema: {
+          tags: ['course material'],
+          security: [{ bearer: [] }],
+          summary: 'Import lecture material (Markdown or PDF body), replacing the course material',
+          params: {
+            type: 'object',
+            properties: { courseId: { type: 'string', minLength: 1, maxLength: 255 } },
+            required: ['courseId'],
+          },
+        },
+      },
+      async (request) => {
+        const { courseId } = request.params as { courseId: string };
+        const actor = actors.get(request);
+        if (!actor) throw new AppError('unauthorized', 'Not authenticated');
+        const format = FORMATS[mediaType(request)] as MaterialFormat;
+        // Access is checked before the file is parsed: a stranger's PDF is never opened.
+        if (actor.kind === 'member') {
+          if (actor.courseId !== courseId) throw new AppError('not_found', `Course ${courseId} was not found`);
+          if (actor.role !== 'instructor') {
+            throw new AppError('forbidden', 'Only instructors of this course can import material');
+          }
+        }
+        const lecture = await readLecture(format, request.body as string | Buffer | undefined);
+        return importMaterial(deps, actor, courseId, lecture);
+      },
+    );
+  };
+}

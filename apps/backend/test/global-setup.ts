@@ -3,9 +3,11 @@
  * folder), create a template database migrated once, and hand both to the test files, each of which clones the
  * template into a database of its own.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import pino from 'pino';
 import type { TestProject } from 'vitest/node';
@@ -13,6 +15,8 @@ import { lockDataDir } from '../src/db/data-dir-lock.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { migrate } from '../src/db/migrate.js';
 import { withDatabase } from './helpers/database.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +27,10 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // The browser tests serve the built page: build it once here, before test files run in parallel (two files
+  // building into the same dist folder at once would serve each other half-written files).
+  const build = spawnSync(process.execPath, ['scripts/build-frontend-if-stale.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('Building the page (apps/frontend) failed');
   const runId = Math.random().toString(36).slice(2, 8);
   const teardown: Array<() => Promise<void> | void> = [];
   let adminUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || '';

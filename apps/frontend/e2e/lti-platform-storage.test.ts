@@ -111,7 +111,10 @@ describe('LTI launch in a cross-site iframe with platform storage', () => {
     page.setDefaultTimeout(WAIT_MS);
     await page.goto(`${platform.url}/course`);
     const tool = page.frameLocator('iframe[name="tool"]');
-    await expect.poll(() => tool.getByText(/Signed in as/).textContent(), { timeout: WAIT_MS }).toMatch(/\(student\)/);
+    // Seven hops (login page, platform storage, auth, launch, storage check, the page, its session): allow time.
+    await expect
+      .poll(() => tool.getByText(/Signed in as/).textContent(), { timeout: 2 * WAIT_MS })
+      .toMatch(/\(student\)/);
     // The widget loads after the header: wait for it.
     await tool.getByRole('button', { name: "I'm Confused" }).waitFor({ state: 'visible' });
     // It really went the storage way: the tool's page never received a session cookie in the frame.

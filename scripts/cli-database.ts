@@ -55,3 +55,14 @@ export async function openCliDatabase(whenBusy: string): Promise<CliDatabase> {
     throw err;
   }
 }
+
+/** Runs a command's `main` and exits with its code; an error becomes one line on stderr and exit code 1. */
+export function runCli(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

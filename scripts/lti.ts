@@ -12,11 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AppError } from '../apps/backend/src/errors.js';
 import { type PlatformRegistration, validateRegistration } from '../apps/backend/src/lti/registrations.js';
 import { createRegistrationsRepository } from '../apps/backend/src/lti/registrations.repository.js';
 import { createToolKeys } from '../apps/backend/src/lti/tool-keys.js';
-import { openCliDatabase } from './cli-database.js';
+import { openCliDatabase, runCli } from './cli-database.js';
 
 const USAGE = `usage: npm run lti -- list | add (--file F | --issuer … --client-id … --auth-login-url … --auth-token-url … --jwks-url … --deployment-id …) | remove --issuer … --client-id … | rotate-key`;
 
@@ -84,10 +83,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`lti: ${err instanceof AppError || err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('lti', main);

@@ -10,9 +10,8 @@ import { readFileSync } from 'node:fs';
 import { SERVICE_ACTOR } from '../apps/backend/src/domain/actor.js';
 import { importMaterial, readLecture } from '../apps/backend/src/domain/material.service.js';
 import { looksLikePdf } from '../apps/backend/src/domain/pdf-lecture.js';
-import { AppError } from '../apps/backend/src/errors.js';
 import { MATERIAL_BODY_LIMIT } from '../apps/backend/src/http/material.routes.js';
-import { openCliDatabase } from './cli-database.js';
+import { openCliDatabase, runCli } from './cli-database.js';
 
 const USAGE = 'usage: npm run material -- <courseId> <file.md|file.pdf>';
 
@@ -51,10 +50,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`material: ${err instanceof AppError || err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('material', main);

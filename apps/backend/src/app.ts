@@ -10,6 +10,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { offlineStudyProvider } from './ai/offline-provider.js';
+import type { StudyProvider } from './ai/provider.js';
 import { createTokenService } from './auth/tokens.js';
 import { chatkitRoutes } from './chatkit/chatkit.routes.js';
 import { createClassAssistChatKit } from './chatkit/class-assist-chatkit.js';
@@ -24,6 +26,7 @@ import { exportRoutes } from './http/exports.routes.js';
 import { frontendRoutes } from './http/frontend.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { materialRoutes } from './http/material.routes.js';
+import { quizExportRoutes } from './http/quiz-export.routes.js';
 import { sessionRoutes } from './http/session.routes.js';
 import type { PlatformJwks } from './lti/platform-jwks.js';
 import { ltiPlugin } from './lti/plugin.js';
@@ -49,6 +52,8 @@ export interface AppDeps {
   toolKeys?: ToolKeys;
   /** Where platform key sets are fetched and cached (jose remote JWK sets by default). */
   ltiPlatformJwks?: PlatformJwks;
+  /** Quizzes and re-explanations (the offline provider by default). */
+  study?: StudyProvider;
 }
 
 export async function buildApp({
@@ -61,6 +66,7 @@ export async function buildApp({
   frontendDist,
   toolKeys,
   ltiPlatformJwks,
+  study = offlineStudyProvider,
 }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -79,7 +85,7 @@ export async function buildApp({
     // Route schemas validate exactly what they say: no type coercion, no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
-  const deps: DomainDeps = { db, pool, classroom: config.classroom, clock };
+  const deps: DomainDeps = { db, pool, classroom: config.classroom, clock, study };
   const registry = createRegistry(deps, log);
   const tokens = createTokenService(config.sessionSecret, clock);
   const render = renderWidget ?? createClassAssistWidget().render;
@@ -125,6 +131,7 @@ export async function buildApp({
   await app.register(liveRoutes(deps, tokens, courseEvents));
   await app.register(exportRoutes(registry, tokens));
   await app.register(materialRoutes(deps, tokens, config.agentkitSecret));
+  await app.register(quizExportRoutes(deps, tokens, config.agentkitSecret));
   const keys =
     toolKeys ??
     createToolKeys({ db, sessionSecret: config.sessionSecret, graceDays: config.lti.keyRotationGraceDays, clock });

@@ -493,19 +493,17 @@ describe('study tools', () => {
     expect(none.messages[0]).toMatch(/No notes yet/);
   });
 
-  it('study.quiz and study.explain say they are not implemented yet', async () => {
+  it('study.quiz lists the questions with lettered choices and study.explain answers from the notes', async () => {
     const student = await seat(await newCourse(), 'Learner');
-    for (const [type, payload] of [
-      ['study.quiz', { focus: 'confusion-zones' }],
-      ['study.explain', { topic: 'Linear regression' }],
-    ] as const) {
-      const result = await ok(student, type, payload);
-      expect(notice(result.widget), type).toMatchObject({
-        badge: 'Note',
-        text: expect.stringMatching(/not implemented yet/),
-      });
-      expect(result.messages).toStrictEqual([]);
-    }
+    const quiz = await ok(student, 'study.quiz', { focus: 'confusion-zones' });
+    expect(notice(quiz.widget)).toBeUndefined();
+    expect(quiz.messages).toHaveLength(1);
+    // One slide with one definition cannot make five questions: the message says so honestly.
+    expect(quiz.messages[0]).toMatch(/Answering quizzes in the widget arrives next|nothing to quiz|Only \d of 5/);
+    const explain = await ok(student, 'study.explain', { topic: 'Linear regression' });
+    expect(notice(explain.widget)).toBeUndefined();
+    expect(explain.messages).toHaveLength(1);
+    expect(explain.messages[0]).toContain('Regression');
   });
 });
 

@@ -110,10 +110,10 @@ describe('tools/call', () => {
   });
 
   it('answers an unimplemented function with an error result carrying the 501 message', async () => {
-    const args = { user_id: 'ada', course_id: uniqueId('mcp') };
-    const result = await callTool('generate_quiz', args);
+    const args = { course_id: uniqueId('mcp'), recipient_filter: 'all_students', message: 'Office hours at 3pm.' };
+    const result = await callTool('notify_students_via_lms', args);
     expect(result.isError).toBe(true);
-    const http = await t.call('generate_quiz', args);
+    const http = await t.call('notify_students_via_lms', args);
     expect(http.statusCode).toBe(501);
     expect(firstJson(result)).toStrictEqual(http.json());
     expect(firstJson(result).error).toBe('not_implemented');

@@ -18,6 +18,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { Actor } from '../domain/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { setCurrentSlide } from '../domain/slides.service.js';
+import type { ExplainTopicResult, GenerateQuizResult } from '../domain/study.service.js';
 import type { WidgetMember, WidgetUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
 import type { FunctionRegistry } from '../functions/registry.js';
@@ -89,12 +90,19 @@ export async function runWidgetAction(
         ui.notice = notice('success', anonymous ? 'Question sent anonymously.' : 'Question sent.');
         break;
       }
-      case 'study.quiz':
-        await call('generate_quiz', { ...mine, focus: text(payload.focus) || 'confusion-zones' });
+      case 'study.quiz': {
+        const quiz = (await call('generate_quiz', {
+          ...mine,
+          focus: text(payload.focus) || 'confusion-zones',
+        })) as GenerateQuizResult;
+        messages.push(formatQuiz(quiz));
         break;
-      case 'study.explain':
-        await call('explain_topic', { ...mine, topic: text(payload.topic) });
+      }
+      case 'study.explain': {
+        const result = (await call('explain_topic', { ...mine, topic: text(payload.topic) })) as ExplainTopicResult;
+        messages.push(result.explanation);
         break;
+      }
       case 'study.notes': {
         const slideId = text(payload.slide_id);
         const result = (await call('fetch_notes', {
@@ -153,6 +161,25 @@ export async function runWidgetAction(
     ui.notice = notice(err.code === 'not_implemented' ? 'info' : 'warning', err.message);
   }
   return { ui, messages };
+}
+
+/** The quiz as Markdown: each question with lettered choices; answers stay hidden (answering comes next). */
+function formatQuiz(quiz: GenerateQuizResult): string {
+  if (quiz.questions.length === 0) {
+    return quiz.message ?? 'There is nothing to quiz you on yet.';
+  }
+  const topics = quiz.topics.length > 0 ? ` on ${quiz.topics.join(', ')}` : '';
+  const lines = [`**Practice quiz${topics}** — ${quiz.questions.length} questions.`, ''];
+  quiz.questions.forEach((question, i) => {
+    lines.push(`${i + 1}. ${question.prompt}`);
+    question.choices.forEach((choice, c) => {
+      lines.push(`   ${String.fromCharCode(65 + c)}. ${choice}`);
+    });
+    lines.push('');
+  });
+  if (quiz.message) lines.push(`_${quiz.message}_`, '');
+  lines.push('_Answering quizzes in the widget arrives next: for now, check yourself against the slide notes._');
+  return lines.join('\n');
 }
 
 function notifyArgs(payload: Payload): Payload {

@@ -138,6 +138,18 @@ export interface LtiCourseServicesTable {
   roster_sync_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+export interface QuizzesTable {
+  id: string;
+  course_id: string;
+  user_id: string | null;
+  focus: string;
+  topics: ColumnType<string[], string[] | undefined, string[]>;
+  /** The questions as stored: see domain/study.service.ts (QuizQuestion). */
+  questions: ColumnType<unknown, string, string>;
+  source: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   courses: CoursesTable;
   users: UsersTable;
@@ -153,4 +165,5 @@ export interface Database {
   lti_states: LtiStatesTable;
   lti_nonces: LtiNoncesTable;
   lti_course_services: LtiCourseServicesTable;
+  quizzes: QuizzesTable;
 }

@@ -1,5 +1,6 @@
 /** What domain operations receive: the database, the classroom rules and the clock. No transport types here. */
 import type pg from 'pg';
+import type { StudyProvider } from '../ai/provider.js';
 import type { ClassroomSettings } from '../config.js';
 import type { Db } from '../db/pool.js';
 
@@ -10,6 +11,8 @@ export interface DomainDeps {
   classroom: ClassroomSettings;
   /** Server time; tests pass a fixed clock. */
   clock: () => Date;
+  /** Quizzes and re-explanations; the offline provider when absent. */
+  study?: StudyProvider;
 }
 
 /** `part` of `whole` as a percentage with one decimal; 0 when `whole` is 0. */

@@ -18,6 +18,7 @@ import { type ExportStream, exportConfusionData } from '../domain/export.service
 import { getHeatmap } from '../domain/heatmap.service.js';
 import { fetchNotes } from '../domain/notes.service.js';
 import { submitQuestion } from '../domain/questions.service.js';
+import { explainTopic, generateQuiz } from '../domain/study.service.js';
 import { AppError } from '../errors.js';
 import { validateArgs } from './validation.js';
 
@@ -42,8 +43,8 @@ const HANDLERS: {
 } = {
   track_confusion: json<'track_confusion'>(trackConfusion),
   submit_question: json<'submit_question'>(submitQuestion),
-  generate_quiz: notYet('study help (quizzes and re-explanations)'),
-  explain_topic: notYet('study help (quizzes and re-explanations)'),
+  generate_quiz: json<'generate_quiz'>(generateQuiz),
+  explain_topic: json<'explain_topic'>(explainTopic),
   fetch_notes: json<'fetch_notes'>(fetchNotes),
   get_confusion_heatmap: json<'get_confusion_heatmap'>(getHeatmap),
   export_confusion_data: async (deps, actor, args) => ({

@@ -39,6 +39,50 @@ export const RESULT_SCHEMAS: Partial<Record<FunctionName, object>> = {
       question_id: { type: 'string', format: 'uuid' },
     },
   },
+  generate_quiz: {
+    type: 'object',
+    required: ['quiz_id', 'focus', 'topics', 'questions', 'source'],
+    properties: {
+      quiz_id: { type: 'string', format: 'uuid', description: 'Export it at GET /api/quizzes/{quiz_id}/export' },
+      focus: { type: 'string', description: "The focus used: 'confusion-zones' (default), 'recent-topics' or topics" },
+      topics: { type: 'array', items: { type: 'string' }, description: 'Topics of the slides the quiz asks about' },
+      questions: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'prompt', 'choices', 'answer_index', 'explanation', 'slide_id'],
+          properties: {
+            id: { type: 'string' },
+            prompt: { type: 'string' },
+            choices: { type: 'array', items: { type: 'string' } },
+            answer_index: { type: 'integer', description: 'Index of the correct choice' },
+            explanation: { type: 'string', description: 'Why the answer is right, citing its slide' },
+            slide_id: { type: 'string', description: 'The slide whose notes hold the answer' },
+          },
+        },
+      },
+      source: { type: 'string', enum: ['offline', 'openai'], description: 'Which study provider wrote the quiz' },
+      message: { type: 'string', description: 'Present when fewer than five questions could be made' },
+    },
+  },
+  explain_topic: {
+    type: 'object',
+    required: ['topic', 'explanation', 'sources', 'source'],
+    properties: {
+      topic: { type: 'string' },
+      explanation: { type: 'string', description: 'Markdown' },
+      sources: {
+        type: 'array',
+        description: 'The slides the explanation draws on; empty when the topic is not in the course material',
+        items: {
+          type: 'object',
+          required: ['slide_id', 'title'],
+          properties: { slide_id: { type: 'string' }, title: { type: 'string' } },
+        },
+      },
+      source: { type: 'string', enum: ['offline', 'openai'], description: 'Which study provider wrote it' },
+    },
+  },
   fetch_notes: {
     type: 'object',
     required: ['notes'],

@@ -5,6 +5,12 @@ import { AppError } from '../errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** True when the request's bearer token is `secret` (compared in constant time). */
+export function hasBearerSecret(request: FastifyRequest, secret: string): boolean {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
+  return Boolean(match?.[1]) && timingSafeEqual(digest(match?.[1] ?? ''), digest(secret));
+}
+
 /** Builds an onRequest hook that refuses requests without `Authorization: Bearer <secret>`. */
 export function requireBearer(secret: string) {
   const expected = digest(secret);

@@ -3,40 +3,24 @@
  * file itself: `text/markdown` or `application/pdf`, at most 10 MiB. Bearer AGENTKIT_SECRET (any course; a new course
  * is created), or an instructor session of that course (bearer session token or the session cookie).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
-import { type Actor, SERVICE_ACTOR } from '../domain/actor.js';
+import type { Actor } from '../domain/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { importMaterial, type MaterialFormat, readLecture } from '../domain/material.service.js';
 import { AppError } from '../errors.js';
-import { bearerToken, readIdentity } from './session.js';
+import { serviceOrMember } from './session.js';
 
 export const MATERIAL_BODY_LIMIT = 10 * 1024 * 1024;
 
 const FORMATS: Record<string, MaterialFormat> = { 'text/markdown': 'markdown', 'application/pdf': 'pdf' };
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 function mediaType(request: FastifyRequest): string {
   return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
 export function materialRoutes(deps: DomainDeps, tokens: TokenService, secret: string) {
-  const expected = digest(secret);
-  /** The AgentKit secret as bearer is the service; otherwise a session (bearer token or cookie) is required. */
-  async function readActor(request: FastifyRequest): Promise<Actor> {
-    const bearer = bearerToken(request);
-    if (bearer && timingSafeEqual(digest(bearer), expected)) return SERVICE_ACTOR;
-    const identity = await readIdentity(request, tokens, ['session']);
-    if (!identity) {
-      throw new AppError(
-        'unauthorized',
-        'Send Authorization: Bearer <AGENTKIT_SECRET>, or import from an instructor session of the course',
-      );
-    }
-    return { kind: 'member', userId: identity.userId, courseId: identity.courseId, role: identity.role };
-  }
+  const readActor = (request: FastifyRequest) => serviceOrMember(request, tokens, secret, 'import');
 
   return async (app: FastifyInstance) => {
     // Scoped to this plugin: the rest of the server keeps accepting JSON only.

@@ -8,7 +8,9 @@ import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity, TokenKind, TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
+import { type Actor, SERVICE_ACTOR } from '../domain/actor.js';
 import { AppError } from '../errors.js';
+import { hasBearerSecret } from './auth.js';
 
 export const SESSION_COOKIE = 'class_assist_session';
 
@@ -74,4 +76,25 @@ export async function requireIdentity(
   const identity = await readIdentity(request, tokens, bearerKinds);
   if (!identity) throw new AppError('unauthorized', 'No session: open Class Assist from your course (LMS) first');
   return identity;
+}
+
+/**
+ * Who calls an endpoint open to the service and to members: the AgentKit secret as bearer is the service; otherwise
+ * a session (its token as bearer, or the cookie) is required. `what` completes the 401 message ("import material").
+ */
+export async function serviceOrMember(
+  request: FastifyRequest,
+  tokens: TokenService,
+  agentkitSecret: string,
+  what: string,
+): Promise<Actor> {
+  if (hasBearerSecret(request, agentkitSecret)) return SERVICE_ACTOR;
+  const identity = await readIdentity(request, tokens, ['session']);
+  if (!identity) {
+    throw new AppError(
+      'unauthorized',
+      `Send Authorization: Bearer <AGENTKIT_SECRET>, or ${what} from an instructor session of the course`,
+    );
+  }
+  return { kind: 'member', userId: identity.userId, courseId: identity.courseId, role: identity.role };
 }

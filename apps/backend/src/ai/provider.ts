@@ -1,0 +1,43 @@
+/**
+ * The study-help provider seam: quizzes and re-explanations. The offline provider (ai/offline-provider.ts) builds
+ * them from the course's own notes; an OpenAI-compatible provider plugs in here with the same interface (not yet
+ * written). Results say which provider made them (`source`).
+ */
+import type { ExplainPassage } from '../domain/study/offline-explain.js';
+import type { OfflineQuizQuestion, StudySlide } from '../domain/study/offline-quiz.js';
+
+export type StudySource = 'offline' | 'openai';
+
+export interface QuizRequest {
+  /** The focus slides, most relevant first. */
+  slides: readonly StudySlide[];
+  /** Every slide of the course (for distractors). */
+  courseSlides: readonly StudySlide[];
+  count: number;
+  seed: string;
+}
+
+export interface QuizResult {
+  topics: string[];
+  questions: OfflineQuizQuestion[];
+  shortfall?: string;
+  source: StudySource;
+}
+
+export interface ExplainRequest {
+  topic: string;
+  passages: readonly ExplainPassage[];
+}
+
+export interface ExplainResult {
+  topic: string;
+  /** Markdown. */
+  explanation: string;
+  sources: Array<{ slide_id: string; title: string }>;
+  source: StudySource;
+}
+
+export interface StudyProvider {
+  quiz(input: QuizRequest): Promise<QuizResult>;
+  explain(input: ExplainRequest): Promise<ExplainResult>;
+}

@@ -92,12 +92,13 @@ export async function buildApp({
   const chatkit = createClassAssistChatKit({ deps, registry, tokens, render, log });
   const courseEvents = createCourseEvents(pool, log);
 
-  // One line per request, without client addresses or bodies: anonymous questions must stay unlinkable.
+  // One line per request, without client addresses or bodies (anonymous questions must stay unlinkable), and with the
+  // route's pattern rather than its path, so tokens in paths (export links) never reach a log.
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
         method: request.method,
-        path: request.url.split('?')[0],
+        path: request.routeOptions.url ?? request.url.split('?')[0],
         status: reply.statusCode,
         duration_ms: Math.round(reply.elapsedTime),
       },

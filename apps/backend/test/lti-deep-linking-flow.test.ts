@@ -8,7 +8,14 @@ import { createLocalJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ltiId } from '../src/lti/launch.service.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { fixture, LTI, launchFixture, type MockPlatform, startMockPlatform } from './helpers/lti-platform.js';
+import {
+  fixture,
+  LTI,
+  launchFixture,
+  type MockPlatform,
+  registerPlatform,
+  startMockPlatform,
+} from './helpers/lti-platform.js';
 
 const DL = 'https://purl.imsglobal.org/spec/lti-dl/claim/';
 const RETURN_URL = 'https://ltiadvantagevalidator.imsglobal.org/ltitool/deeplinkresponse.html';
@@ -19,13 +26,7 @@ let platform: MockPlatform;
 beforeAll(async () => {
   platform = await startMockPlatform();
   t = await buildTestApp();
-  const added = await t.app.inject({
-    method: 'POST',
-    url: '/api/admin/lti/platforms',
-    headers: { authorization: `Bearer ${t.config.agentkitSecret}`, 'content-type': 'application/json' },
-    payload: platform.registration,
-  });
-  expect(added.statusCode).toBe(201);
+  await registerPlatform(t.app, t.config.agentkitSecret, platform);
 });
 afterAll(async () => {
   await t.close();

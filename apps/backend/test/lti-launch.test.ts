@@ -13,6 +13,7 @@ import {
   login,
   type MockPlatform,
   postLaunch,
+  registerPlatform,
   startMockPlatform,
 } from './helpers/lti-platform.js';
 
@@ -22,13 +23,7 @@ let platform: MockPlatform;
 beforeAll(async () => {
   platform = await startMockPlatform();
   t = await buildTestApp();
-  const added = await t.app.inject({
-    method: 'POST',
-    url: '/api/admin/lti/platforms',
-    headers: { authorization: `Bearer ${t.config.agentkitSecret}`, 'content-type': 'application/json' },
-    payload: platform.registration,
-  });
-  expect(added.statusCode).toBe(201);
+  await registerPlatform(t.app, t.config.agentkitSecret, platform);
 });
 afterAll(async () => {
   await t.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { fixture, type MockPlatform, postLaunch, startMockPlatform } from './helpers/lti-platform.js';
+import { fixture, type MockPlatform, postLaunch, registerPlatform, startMockPlatform } from './helpers/lti-platform.js';
 
 // LTI platform storage (lti_storage_target): the state also lives in the platform's storage, for LMS iframes whose
 // cookies are blocked; the launch is then confirmed by the browser before the page gets its session.
@@ -10,13 +10,7 @@ describe('LTI launch with platform storage', () => {
   beforeAll(async () => {
     t = await buildTestApp();
     platform = await startMockPlatform();
-    const saved = await t.app.inject({
-      method: 'POST',
-      url: '/api/admin/lti/platforms',
-      headers: { authorization: `Bearer ${t.config.agentkitSecret}` },
-      payload: platform.registration,
-    });
-    expect(saved.statusCode).toBe(201);
+    await registerPlatform(t.app, t.config.agentkitSecret, platform);
   });
   afterAll(async () => {
     await platform.close();

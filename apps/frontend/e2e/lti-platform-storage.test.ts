@@ -2,7 +2,12 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../backend/src/db/embedded-postgres.js';
 import { buildTestApp, type TestApp } from '../../backend/test/helpers/app.js';
-import { fixture, type MockPlatform, startMockPlatform } from '../../backend/test/helpers/lti-platform.js';
+import {
+  fixture,
+  type MockPlatform,
+  registerPlatform,
+  startMockPlatform,
+} from '../../backend/test/helpers/lti-platform.js';
 import { buildFrontend, CHROMIUM, requireChromium, WAIT_MS } from './harness.js';
 
 // An LMS that frames Class Assist on another site, where the tool's cookies do not come back (the tool runs on
@@ -81,13 +86,7 @@ describe('LTI launch in a cross-site iframe with platform storage', () => {
         return false;
       },
     });
-    const saved = await t.app.inject({
-      method: 'POST',
-      url: '/api/admin/lti/platforms',
-      headers: { authorization: `Bearer ${t.config.agentkitSecret}` },
-      payload: platform.registration,
-    });
-    expect(saved.statusCode).toBe(201);
+    await registerPlatform(t.app, t.config.agentkitSecret, platform);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

@@ -189,3 +189,19 @@ export async function launchFixture(
   const response = await postLaunch(app, { id_token: token, state: started.state }, started.cookie, accept);
   return { response, token, state: started.state, cookie: started.cookie };
 }
+
+/** Registers the mock platform with Class Assist through the admin API (as an LMS admin would); fails if refused. */
+export async function registerPlatform(
+  app: FastifyInstance,
+  agentkitSecret: string,
+  platform: MockPlatform,
+): Promise<void> {
+  const added = await app.inject({
+    method: 'POST',
+    url: '/api/admin/lti/platforms',
+    headers: { authorization: `Bearer ${agentkitSecret}`, 'content-type': 'application/json' },
+    payload: platform.registration,
+  });
+  if (added.statusCode !== 201)
+    throw new Error(`registering the mock platform failed: ${added.statusCode} ${added.body}`);
+}

@@ -27,10 +27,14 @@ export function requireBearer(secret: string) {
   };
 }
 
+/** The request's media type, lower-case, without parameters (`application/json; charset=utf-8` → `application/json`). */
+export function mediaType(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
 /** onRequest hook: the body must be JSON (checked before it is read, so nothing else is parsed). */
 export async function requireJsonBody(request: FastifyRequest): Promise<void> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') {
+  if (mediaType(request) !== 'application/json') {
     throw new AppError('unsupported_media_type', 'The body must be JSON: send Content-Type: application/json');
   }
 }

@@ -9,15 +9,12 @@ import type { Actor } from '../domain/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { importMaterial, type MaterialFormat, readLecture } from '../domain/material.service.js';
 import { AppError } from '../errors.js';
+import { mediaType } from './auth.js';
 import { serviceOrMember } from './session.js';
 
 export const MATERIAL_BODY_LIMIT = 10 * 1024 * 1024;
 
 const FORMATS: Record<string, MaterialFormat> = { 'text/markdown': 'markdown', 'application/pdf': 'pdf' };
-
-function mediaType(request: FastifyRequest): string {
-  return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-}
 
 export function materialRoutes(deps: DomainDeps, tokens: TokenService, secret: string) {
   const readActor = (request: FastifyRequest) => serviceOrMember(request, tokens, secret, 'import');

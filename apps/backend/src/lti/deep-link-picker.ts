@@ -12,12 +12,12 @@ import type { Config } from '../config.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { mapRoles } from '../domain/roles.js';
 import { AppError } from '../errors.js';
+import { escapeHtml } from '../http/html.js';
 import {
   autoPostForm,
   buildDeepLinkingResponse,
   DEEP_LINKING_CLAIMS,
   type DeepLinkingSettings,
-  escapeHtml,
   type LtiResourceLinkItem,
   readDeepLinkingSettings,
 } from './deep-linking.js';

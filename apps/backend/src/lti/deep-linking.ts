@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError, type ErrorDetail, validationError } from '../errors.js';
+import { escapeHtml } from '../http/html.js';
 import type { ToolSigner } from './services/types.js';
 
 const LTI = 'https://purl.imsglobal.org/spec/lti/claim';
@@ -170,10 +171,6 @@ export function autoPostForm(returnUrl: string, jwt: string, options: { scriptNo
 </body>
 </html>
 `;
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 function contentItem(item: LtiResourceLinkItem, path: string): Record<string, unknown> {

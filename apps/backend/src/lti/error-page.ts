@@ -1,6 +1,7 @@
 /** Refused LTI logins and launches: a reason code, a sentence for people, and the page (or JSON) that shows them. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import { escapeHtml } from '../http/html.js';
 
 export type LtiReason =
   | 'invalid_request'
@@ -45,9 +46,6 @@ export class LtiError extends Error {
     this.status = status;
   }
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 export function errorPage(error: LtiError): string {
   return `<!doctype html>

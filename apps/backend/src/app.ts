@@ -10,8 +10,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { offlineStudyProvider } from './ai/offline-provider.js';
 import type { StudyProvider } from './ai/provider.js';
+import { createStudyProvider } from './ai/study-provider.js';
 import { createTokenService } from './auth/tokens.js';
 import { chatkitRoutes } from './chatkit/chatkit.routes.js';
 import { createClassAssistChatKit } from './chatkit/class-assist-chatkit.js';
@@ -52,7 +52,7 @@ export interface AppDeps {
   toolKeys?: ToolKeys;
   /** Where platform key sets are fetched and cached (jose remote JWK sets by default). */
   ltiPlatformJwks?: PlatformJwks;
-  /** Quizzes and re-explanations (the offline provider by default). */
+  /** Quizzes and re-explanations (by default the one config asks for: ai/study-provider.ts). */
   study?: StudyProvider;
 }
 
@@ -66,7 +66,7 @@ export async function buildApp({
   frontendDist,
   toolKeys,
   ltiPlatformJwks,
-  study = offlineStudyProvider,
+  study = createStudyProvider(config, log.child({ module: 'study' })),
 }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -89,7 +89,7 @@ export async function buildApp({
   const registry = createRegistry(deps, log);
   const tokens = createTokenService(config.sessionSecret, clock);
   const render = renderWidget ?? createClassAssistWidget().render;
-  const chatkit = createClassAssistChatKit({ deps, registry, tokens, render, log });
+  const chatkit = createClassAssistChatKit({ deps, registry, tokens, render, log, openai: config.openai });
   const courseEvents = createCourseEvents(pool, log);
 
   // One line per request, without client addresses or bodies (anonymous questions must stay unlinkable), and with the

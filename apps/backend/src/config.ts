@@ -37,11 +37,25 @@ export interface Config {
   agentkitSecret: string;
   sessionSecret: string;
   logLevel: string;
-  openai: { apiKey: string; baseUrl: string; model: string };
+  openai: OpenAISettings;
   chatkit: { workflowId: string; domainKey: string };
   redisUrl: string;
   classroom: ClassroomSettings;
   lti: LtiSettings;
+}
+
+export interface OpenAISettings {
+  /** Empty when not given (a local OpenAI-compatible server at `baseUrl` may need none). */
+  apiKey: string;
+  /** Empty for OpenAI itself; else any OpenAI-compatible server (a local model server or a proxy). */
+  baseUrl: string;
+  model: string;
+  /** How long one model request may take before it is abandoned (and retried). */
+  timeoutMs: number;
+  /** Retries of a model request after a 408/409/429/5xx answer, a timeout or a lost connection, with backoff. */
+  maxRetries: number;
+  /** Which API chat answers use: `auto` — the Responses API at OpenAI, Chat Completions at any other base URL. */
+  api: OpenAIApi;
 }
 
 export interface LtiSettings {
@@ -50,6 +64,8 @@ export interface LtiSettings {
   /** How long a retired tool key stays published at /lti/jwks after a rotation. */
   keyRotationGraceDays: number;
 }
+
+export type OpenAIApi = 'auto' | 'responses' | 'chat_completions';
 
 type Env = Record<string, string | undefined>;
 
@@ -106,6 +122,11 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
     }
   }
 
+  const openaiApi = str('OPENAI_API', 'auto');
+  if (!['auto', 'responses', 'chat_completions'].includes(openaiApi)) {
+    problems.push(`OPENAI_API must be auto, responses or chat_completions (got "${openaiApi}")`);
+  }
+
   const spikeWindow = int('SPIKE_WINDOW_SECONDS', 120, 10, 86_400);
   const config: Config = {
     nodeEnv: nodeEnv as NodeEnv,
@@ -122,6 +143,9 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
       apiKey: str('OPENAI_API_KEY'),
       baseUrl: str('OPENAI_BASE_URL'),
       model: str('OPENAI_MODEL', 'gpt-4.1-mini'),
+      timeoutMs: int('OPENAI_TIMEOUT_MS', 20_000, 100, 600_000),
+      maxRetries: int('OPENAI_MAX_RETRIES', 2, 0, 10),
+      api: openaiApi as OpenAIApi,
     },
     chatkit: { workflowId: str('CHATKIT_WORKFLOW_ID'), domainKey: str('CHATKIT_DOMAIN_KEY') },
     redisUrl: str('REDIS_URL'),

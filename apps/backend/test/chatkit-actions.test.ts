@@ -3,6 +3,8 @@
  * Mapping"), for both roles: what each stores, as whom, what the replaced widget then shows, that the replacement is
  * persisted, and that students can never run the instructor's actions.
  */
+
+import { randomUUID } from 'node:crypto';
 import { INSTRUCTOR_ACTIONS, WIDGET_ACTIONS, type WidgetActionType } from '@class-assist/contracts';
 import { parse } from 'csv-parse/sync';
 import { SignJWT } from 'jose';
@@ -493,13 +495,13 @@ describe('study tools', () => {
     expect(none.messages[0]).toMatch(/No notes yet/);
   });
 
-  it('study.quiz lists the questions with lettered choices and study.explain answers from the notes', async () => {
+  it('study.quiz says why there is no quiz and study.explain answers from the notes', async () => {
     const student = await seat(await newCourse(), 'Learner');
     const quiz = await ok(student, 'study.quiz', { focus: 'confusion-zones' });
-    expect(notice(quiz.widget)).toBeUndefined();
+    // One term defined in the whole course leaves nothing to draw distractors from: no quiz, and it says why.
     expect(quiz.messages).toHaveLength(1);
-    // One slide with one definition cannot make five questions: the message says so honestly.
-    expect(quiz.messages[0]).toMatch(/Answering quizzes in the widget arrives next|nothing to quiz|Only \d of 5/);
+    expect(quiz.messages[0]).toMatch(/^Only 0 of 5 questions: the notes/);
+    expect(widgetText(quiz.widget as Node)).not.toContain('Practice quiz');
     const explain = await ok(student, 'study.explain', { topic: 'Linear regression' });
     expect(notice(explain.widget)).toBeUndefined();
     expect(explain.messages).toHaveLength(1);
@@ -543,6 +545,9 @@ describe('refusals', () => {
       'study.quiz': { focus: 'confusion-zones' },
       'study.explain': { topic: 'Regression' },
       'study.notes': { slide_id: 'slide-2' },
+      'quiz.answer': {},
+      'quiz.next': {},
+      'quiz.close': {},
       'heatmap.refresh': { time_range: 'today' },
       'intervention.export': { format: 'csv' },
       'intervention.notify': { recipient_filter: 'confused_students', message: 'hi' },
@@ -556,12 +561,38 @@ describe('refusals', () => {
       const member = await seat(course, role);
       for (const type of WIDGET_ACTIONS) {
         const allowed = role === 'Instructor' || !(INSTRUCTOR_ACTIONS.includes(type) || type === 'view.set');
-        const result = await act(member, type, payloads[type]);
+        const result = await act(member, type, await withAttempt(member, type, payloads[type]));
         expect(Boolean(result.widget), `${role} ${type}: ${JSON.stringify(result.events)}`).toBe(allowed);
         expect(Boolean(result.error), `${role} ${type}`).toBe(!allowed);
       }
     }
   });
+
+  /** quiz.answer and quiz.next name an attempt of the member's on a one-question quiz, stored here. */
+  async function withAttempt(member: Seat, type: WidgetActionType, payload: Record<string, unknown>) {
+    if (type !== 'quiz.answer' && type !== 'quiz.next') return payload;
+    const quizId = randomUUID();
+    const attemptId = randomUUID();
+    const question = {
+      id: 'q1',
+      prompt: 'Slope?',
+      choices: ['a', 'b'],
+      answer_index: 0,
+      explanation: '',
+      slide_id: 'slide-2',
+    };
+    await t.pool.query(
+      `INSERT INTO quizzes (id, course_id, user_id, focus, questions, source) VALUES ($1, $2, $3, 'test', $4, 'offline')`,
+      [quizId, member.courseId, member.userId, JSON.stringify([question])],
+    );
+    await t.pool.query(
+      'INSERT INTO quiz_attempts (id, quiz_id, course_id, user_id, started_at) VALUES ($1, $2, $3, $4, now())',
+      [attemptId, quizId, member.courseId, member.userId],
+    );
+    return type === 'quiz.next'
+      ? { attempt_id: attemptId }
+      : { attempt_id: attemptId, question_id: 'q1', choice_index: 0 };
+  }
 
   it('refuses an action sent from an item that is not a widget, or without an item', async () => {
     const student = await seat(await newCourse(), 'Learner');

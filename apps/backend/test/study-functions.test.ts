@@ -4,8 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenService } from '../src/auth/tokens.js';
-import { seedDemoCourse } from '../src/db/seed-demo.js';
-import { buildTestApp, type TestApp, uniqueId } from './helpers/app.js';
+import { buildTestApp, seedDemo, type TestApp, uniqueId } from './helpers/app.js';
 import { listen, openSession, openThread, stream } from './helpers/chatkit.js';
 
 const COURSE = 'demo';
@@ -32,12 +31,7 @@ let notes: Map<string, string>;
 
 beforeAll(async () => {
   t = await buildTestApp();
-  const client = await t.pool.connect();
-  try {
-    expect(await seedDemoCourse(client, t.clock())).toBe(true);
-  } finally {
-    client.release();
-  }
+  await seedDemo(t);
   const { rows } = await t.pool.query<{ id: string; notes: string }>(
     'SELECT id, notes FROM slides WHERE course_id = $1',
     [COURSE],
@@ -232,20 +226,6 @@ describe('widget study actions', () => {
     };
     return { userId, act };
   }
-
-  it('study.quiz adds an assistant message with 5 questions and lettered choices', async () => {
-    const { userId, act } = await seat();
-    await ping(userId, 'slide-7');
-    await ping(userId, 'slide-9');
-    const items = await act('study.quiz', { focus: 'confusion-zones' });
-    expect(items.map((i) => i.type)).toStrictEqual(['assistant_message']);
-    const text = items[0]?.content?.[0]?.text ?? '';
-    for (const n of [1, 2, 3, 4, 5]) expect(text).toMatch(new RegExp(`^${n}\\. `, 'm'));
-    expect(text).not.toMatch(/^6\. /m);
-    for (const letter of ['A', 'B', 'C', 'D'])
-      expect(text.match(new RegExp(`^ {3}${letter}\\. `, 'gm'))).toHaveLength(5);
-    expect(text).toContain('Answering quizzes in the widget arrives next');
-  });
 
   it('study.explain adds an assistant message with the explanation', async () => {
     const { act } = await seat();

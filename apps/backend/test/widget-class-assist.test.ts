@@ -20,6 +20,7 @@ import {
   type Node,
   nodesOfType,
   renderedActions,
+  sampleQuiz,
   studentState,
 } from './helpers/widgets.js';
 
@@ -36,6 +37,10 @@ const STATES: Record<string, ClassAssistWidgetState> = {
   }),
   'student view of an instructor': instructorState({ view: 'student', askOpen: true }),
   'student with a notice': studentState({ notice: { tone: 'success', text: 'Question sent.' } }),
+  'student, quiz question': studentState({ quiz: sampleQuiz('question') }),
+  'student, quiz answered right': studentState({ quiz: sampleQuiz('right') }),
+  'student, quiz answered wrong': studentState({ quiz: sampleQuiz('wrong') }),
+  'student, quiz finished': studentState({ quiz: sampleQuiz('finished') }),
   'instructor, quiet': instructorState(),
   'instructor, spike': instructorState({
     spike: { active: true, message: '3 students confused in last 2 minutes — consider pausing' },
@@ -312,6 +317,55 @@ describe('class-assist.widget: the student view', () => {
     ]);
     expect(allNodes(root).map((n) => n.value)).toContain('Question sent.');
     expect(nodesOfType(render(studentState()), 'Badge')).toStrictEqual([]);
+  });
+});
+
+describe('class-assist.widget: the quiz panel', () => {
+  it('shows the question with one button per choice, each answering it', () => {
+    const root = render(studentState({ quiz: sampleQuiz('question') }));
+    const texts = allNodes(root).map((node) => node.value);
+    expect(texts).toContain('Practice quiz on Gradient descent');
+    expect(texts).toContain('Question 2 of 5');
+    expect(texts).toContain('Which term names the size of each step in gradient descent?');
+    expect(texts).toContain('From Slide 7 — Gradient Descent and the Learning Rate');
+    const answers = renderedActions(root).filter((a) => a.type === 'quiz.answer');
+    expect(answers.map((a) => a.payload.choice_index)).toStrictEqual([0, 1, 2, 3]);
+    expect(button(root, 'A. Learning rate')).toMatchObject({ variant: 'outline', block: true });
+    expect(button(root, 'Close quiz').onClickAction).toStrictEqual({ type: 'quiz.close' });
+    expect(renderedActions(root).some((a) => a.type === 'quiz.next')).toBe(false);
+  });
+
+  it('after an answer, says whether it was right and offers Next instead of the choices', () => {
+    for (const [stage, badge, color] of [
+      ['right', 'Correct', 'success'],
+      ['wrong', 'Not quite', 'warning'],
+    ] as const) {
+      const root = render(studentState({ quiz: sampleQuiz(stage) }));
+      expect(nodesOfType(root, 'Badge')).toStrictEqual([
+        { type: 'Badge', label: badge, color, variant: 'soft', pill: true },
+      ]);
+      expect(renderedActions(root).some((a) => a.type === 'quiz.answer')).toBe(false);
+      expect(button(root, 'Next question').onClickAction).toStrictEqual({
+        type: 'quiz.next',
+        payload: { attempt_id: '3f1c2a9e-0000-4000-8000-000000000001' },
+      });
+    }
+  });
+
+  it('ends with the score, what to review and Another quiz', () => {
+    const root = render(studentState({ quiz: sampleQuiz('finished') }));
+    const texts = allNodes(root).map((node) => node.value);
+    expect(texts).toContain('4 of 5 correct (80%)');
+    expect(texts).toContain('Worth another look:\n- Slide 7 (1 missed)');
+    expect(button(root, 'Another quiz').onClickAction).toStrictEqual({
+      type: 'study.quiz',
+      payload: { focus: 'confusion-zones' },
+    });
+  });
+
+  it('never shows a quiz in the instructor view', () => {
+    const root = render(instructorState({ quiz: sampleQuiz('question') }));
+    expect(renderedActions(root).some((a) => a.type.startsWith('quiz.'))).toBe(false);
   });
 });
 

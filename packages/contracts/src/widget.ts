@@ -42,6 +42,33 @@ export interface PendingIntervention {
   confirmAction: WidgetAction;
 }
 
+/** A quiz being taken in the student view: one question at a time, then the score. */
+export interface WidgetQuiz {
+  attemptId: string;
+  /** "Practice quiz on Gradient Descent, Overfitting". */
+  title: string;
+  /** "Question 2 of 5", or "Finished". */
+  progress: string;
+  /** Said when the model was unavailable and the questions were made from the notes ("" otherwise). */
+  sourceNote: string;
+  /** The question on show; null once the score is shown. */
+  question: {
+    id: string;
+    prompt: string;
+    /** "From slide 4 — Gradient Descent". */
+    slideLabel: string;
+    /** Each choice with the action that answers it ("A. …"). */
+    choices: Array<{ label: string; action: WidgetAction }>;
+  } | null;
+  /** After answering the question on show: whether it was right, and why (Markdown). */
+  feedback: { correct: boolean; text: string } | null;
+  /** What moves on: the next question or the score. */
+  nextAction: WidgetAction | null;
+  nextLabel: string;
+  /** Once every question is answered. */
+  result: { score: string; summary: string } | null;
+}
+
 export interface ClassAssistWidgetState {
   // --- the specification's fields
   courseName: string;
@@ -66,6 +93,8 @@ export interface ClassAssistWidgetState {
   activeStudents: number;
   notice: WidgetNotice | null;
   pending: PendingIntervention | null;
+  /** Student view: the quiz being taken, if any. */
+  quiz: WidgetQuiz | null;
 }
 
 /** Action types the widget sends, and what each carries in `payload` (function parameter names). */
@@ -75,6 +104,9 @@ export interface WidgetActionPayloads {
   'study.quiz': { focus?: string };
   'study.explain': { topic?: string };
   'study.notes': { slide_id?: string };
+  'quiz.answer': { attempt_id: string; question_id: string; choice_index: number };
+  'quiz.next': { attempt_id: string };
+  'quiz.close': Record<string, never>;
   'heatmap.refresh': { time_range?: TimeRange };
   'intervention.export': { format?: 'csv' | 'json' };
   'intervention.notify': { recipient_filter?: string; message?: string; confirmed?: boolean };
@@ -93,6 +125,9 @@ export const WIDGET_ACTIONS = [
   'study.quiz',
   'study.explain',
   'study.notes',
+  'quiz.answer',
+  'quiz.next',
+  'quiz.close',
   'heatmap.refresh',
   'intervention.export',
   'intervention.notify',

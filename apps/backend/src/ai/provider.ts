@@ -1,7 +1,7 @@
 /**
  * The study-help provider seam: quizzes and re-explanations. The offline provider (ai/offline-provider.ts) builds
- * them from the course's own notes; an OpenAI-compatible provider plugs in here with the same interface (not yet
- * written). Results say which provider made them (`source`).
+ * them from the course's own notes; the OpenAI-compatible provider (ai/openai-provider.ts) has a model write them,
+ * and ai/study-provider.ts picks one from config. Results say which provider made them (`source`).
  */
 import type { ExplainPassage } from '../domain/study/offline-explain.js';
 import type { OfflineQuizQuestion, StudySlide } from '../domain/study/offline-quiz.js';

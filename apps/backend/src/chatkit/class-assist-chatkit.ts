@@ -1,10 +1,9 @@
 /**
  * Class Assist's side of ChatKit: a new thread opens with the widget for the caller's role; widget actions run
- * through the function registry as the session's member; user messages get a short deterministic answer that points
- * at the widget's tools (model answers arrive with the study-help work).
+ * through the function registry as the session's member; user messages are answered by chat-replies.ts (the model's
+ * agent when one is configured, else the offline intent matcher).
  */
 import {
-  type AssistantMessageItem,
   type ChatKitServer,
   CustomStreamError,
   createChatKitServer,
@@ -12,9 +11,11 @@ import {
 } from '@class-assist/chatkit-server';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/tokens.js';
+import type { OpenAISettings } from '../config.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { initialUi } from '../domain/widget-state.service.js';
 import type { FunctionRegistry } from '../functions/registry.js';
+import { assistantMessage, createChatReplies } from './chat-replies.js';
 import { type ChatContext, createChatKitStore } from './chatkit.store.js';
 import { runWidgetAction } from './widget-actions.js';
 import {
@@ -31,16 +32,9 @@ export interface ClassAssistChatKitDeps {
   tokens: TokenService;
   render: RenderWidget;
   log: Logger;
+  /** The model for chat answers (`config.openai`); without a key or base URL, answers are offline. */
+  openai: OpenAISettings;
 }
-
-const STUDENT_HELP =
-  "I'm Class Assist. Chat answers are coming soon; for now the widget above does the work: **I'm Confused** tells " +
-  'your instructor the current slide is confusing, **Ask a Question** sends them a question (anonymously if you ' +
-  'like), and **Notes** shows the notes of the slide.';
-const INSTRUCTOR_HELP =
-  "I'm Class Assist. Chat answers are coming soon; for now the widget above does the work: the heatmap shows which " +
-  'slides confuse your students (**Refresh** or pick a time range), **Previous**/**Next** set the slide you are ' +
-  'teaching, and **Export CSV** downloads the confusion data.';
 
 export function createClassAssistChatKit({
   deps,
@@ -48,16 +42,13 @@ export function createClassAssistChatKit({
   tokens,
   render,
   log,
+  openai,
 }: ClassAssistChatKitDeps): ChatKitServer<ChatContext> {
   const store = createChatKitStore(deps.db);
   const stamp = () => deps.clock().toISOString();
-  const assistant = (threadId: string, context: ChatContext, text: string): AssistantMessageItem => ({
-    id: store.generateItemId('message', context),
-    thread_id: threadId,
-    created_at: stamp(),
-    type: 'assistant_message',
-    content: [{ type: 'output_text', text, annotations: [] }],
-  });
+  const assistant = (threadId: string, context: ChatContext, text: string) =>
+    assistantMessage(store, deps.clock, threadId, context, text);
+  const replies = createChatReplies({ deps, registry, tokens, store, log, openai });
 
   return createChatKitServer<ChatContext>(store, {
     async *respond(thread, message, context, { threadCreated }) {
@@ -70,10 +61,7 @@ export function createClassAssistChatKit({
         const base = { id: store.generateItemId('message', context), thread_id: thread.id, created_at: stamp() };
         yield { type: 'thread.item.done', item: widgetItem(base, initialUi(context.member.role)) };
       }
-      if (message) {
-        const help = context.member.role === 'instructor' ? INSTRUCTOR_HELP : STUDENT_HELP;
-        yield { type: 'thread.item.done', item: assistant(thread.id, context, help) };
-      }
+      if (message) yield* replies.reply(thread, message, context);
     },
 
     async *action(thread, action, sender, context): AsyncGenerator<ThreadStreamEvent> {

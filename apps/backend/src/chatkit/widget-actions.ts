@@ -15,11 +15,12 @@ import {
   type WidgetNotice,
 } from '@class-assist/contracts';
 import type { TokenService } from '../auth/tokens.js';
-import type { Actor } from '../domain/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
+import { answerQuizQuestion, loadQuizAttempt, startQuizAttempt } from '../domain/quiz-attempt.service.js';
 import { setCurrentSlide } from '../domain/slides.service.js';
 import type { ExplainTopicResult, GenerateQuizResult } from '../domain/study.service.js';
-import type { WidgetMember, WidgetUi } from '../domain/widget-state.service.js';
+import { nextOpenQuestion } from '../domain/widget-quiz.js';
+import { quizResultMessage, type WidgetMember, type WidgetUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 
@@ -63,7 +64,7 @@ export async function runWidgetAction(
   const payload: Payload = action.payload && typeof action.payload === 'object' ? (action.payload as Payload) : {};
   const ui: WidgetUi = { ...current, notice: null };
   const messages: string[] = [];
-  const actor: Actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role };
+  const actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role } as const;
   const call = (name: string, args: Payload) =>
     context.registry
       .invoke(name, actor, { ...args, course_id: member.courseId })
@@ -95,9 +96,44 @@ export async function runWidgetAction(
           ...mine,
           focus: text(payload.focus) || 'confusion-zones',
         })) as GenerateQuizResult;
-        messages.push(formatQuiz(quiz));
+        if (quiz.questions.length === 0) {
+          messages.push(quiz.message ?? 'There is nothing to quiz you on yet.');
+          break;
+        }
+        const attempt = await startQuizAttempt(context.deps, actor, {
+          course_id: member.courseId,
+          user_id: member.userId,
+          quiz_id: quiz.quiz_id,
+        });
+        ui.view = 'student';
+        ui.quiz = { attemptId: attempt.attempt_id, questionId: null };
+        if (quiz.message) ui.notice = notice('info', quiz.message);
         break;
       }
+      case 'quiz.answer': {
+        const attemptId = text(payload.attempt_id);
+        const outcome = await answerQuizQuestion(context.deps, actor, {
+          course_id: member.courseId,
+          attempt_id: attemptId,
+          question_id: text(payload.question_id),
+          choice_index: choiceIndex(payload.choice_index),
+        });
+        ui.quiz = { attemptId, questionId: text(payload.question_id) };
+        if (!outcome.recorded) ui.notice = notice('info', 'You answered this one already: your first answer counts.');
+        break;
+      }
+      case 'quiz.next': {
+        const attemptId = text(payload.attempt_id);
+        const attempt = await loadQuizAttempt(context.deps, actor, member.courseId, attemptId);
+        const shown = ui.quiz?.attemptId === attemptId ? ui.quiz.questionId : null;
+        const next = nextOpenQuestion(attempt, shown) ?? null;
+        ui.quiz = { attemptId, questionId: next };
+        if (next === null && attempt.finished) messages.push(await quizResultMessage(context.deps, member, attempt));
+        break;
+      }
+      case 'quiz.close':
+        ui.quiz = null;
+        break;
       case 'study.explain': {
         const result = (await call('explain_topic', { ...mine, topic: text(payload.topic) })) as ExplainTopicResult;
         messages.push(result.explanation);
@@ -163,23 +199,10 @@ export async function runWidgetAction(
   return { ui, messages };
 }
 
-/** The quiz as Markdown: each question with lettered choices; answers stay hidden (answering comes next). */
-function formatQuiz(quiz: GenerateQuizResult): string {
-  if (quiz.questions.length === 0) {
-    return quiz.message ?? 'There is nothing to quiz you on yet.';
-  }
-  const topics = quiz.topics.length > 0 ? ` on ${quiz.topics.join(', ')}` : '';
-  const lines = [`**Practice quiz${topics}** — ${quiz.questions.length} questions.`, ''];
-  quiz.questions.forEach((question, i) => {
-    lines.push(`${i + 1}. ${question.prompt}`);
-    question.choices.forEach((choice, c) => {
-      lines.push(`   ${String.fromCharCode(65 + c)}. ${choice}`);
-    });
-    lines.push('');
-  });
-  if (quiz.message) lines.push(`_${quiz.message}_`, '');
-  lines.push('_Answering quizzes in the widget arrives next: for now, check yourself against the slide notes._');
-  return lines.join('\n');
+/** A choice index from a payload: a whole number (ChatKit may send it as a string); -1 when it is not one. */
+function choiceIndex(value: unknown): number {
+  const n = typeof value === 'string' && /^\d{1,2}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) ? n : -1;
 }
 
 function notifyArgs(payload: Payload): Payload {

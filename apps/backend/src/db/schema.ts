@@ -150,6 +150,25 @@ export interface QuizzesTable {
   created_at: CreatedAt;
 }
 
+export interface QuizAttemptsTable {
+  id: string;
+  quiz_id: string;
+  course_id: string;
+  user_id: string;
+  started_at: ColumnType<Date, Date, never>;
+  finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface QuizAnswersTable {
+  attempt_id: string;
+  course_id: string;
+  question_id: string;
+  slide_id: string;
+  choice_index: number;
+  correct: boolean;
+  answered_at: ColumnType<Date, Date, never>;
+}
+
 export interface Database {
   courses: CoursesTable;
   users: UsersTable;
@@ -166,4 +185,6 @@ export interface Database {
   lti_nonces: LtiNoncesTable;
   lti_course_services: LtiCourseServicesTable;
   quizzes: QuizzesTable;
+  quiz_attempts: QuizAttemptsTable;
+  quiz_answers: QuizAnswersTable;
 }

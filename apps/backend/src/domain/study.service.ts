@@ -34,7 +34,8 @@ export interface GenerateQuizResult {
   topics: string[];
   questions: QuizQuestion[];
   source: StudySource;
-  /** Present when fewer than five questions could be made, or there was nothing to ask about. */
+  /** Present when fewer than five questions could be made, there was nothing to ask about, or the model was
+   * unavailable and the questions were made from the notes instead. */
   message?: string;
 }
 
@@ -75,25 +76,29 @@ export async function generateQuiz(
   assertActingAs(actor, input.course_id, input.user_id);
   const focus = (input.focus ?? '').trim() || 'confusion-zones';
   const quizId = randomUUID();
-  return inCourse(deps.db, input.course_id, async (tx) => {
+  // The model may take seconds: the slides are read in one transaction and the quiz stored in another, so no
+  // database connection waits on it.
+  const { all, chosen } = await inCourse(deps.db, input.course_id, async (tx) => {
     await touchMember(tx, input.course_id, input.user_id, deps.clock());
-    const all = (await listSlides(tx, input.course_id)).filter((s) => s.notes.trim() !== '');
-    const chosen = await focusSlides(tx, input, focus, all);
-    const quiz = await provider(deps).quiz({
-      slides: chosen.map(toStudySlide),
-      courseSlides: all.map(toStudySlide),
-      count: QUIZ_QUESTIONS,
-      seed: quizId,
-    });
-    const questions: QuizQuestion[] = quiz.questions.map((q) => ({
-      id: q.id,
-      prompt: q.prompt,
-      choices: [...q.choices],
-      answer_index: q.answer_index,
-      explanation: q.explanation,
-      slide_id: q.slide_id,
-    }));
-    await tx
+    const slides = (await listSlides(tx, input.course_id)).filter((s) => s.notes.trim() !== '');
+    return { all: slides, chosen: await focusSlides(tx, input, focus, slides) };
+  });
+  const quiz = await provider(deps).quiz({
+    slides: chosen.map(toStudySlide),
+    courseSlides: all.map(toStudySlide),
+    count: QUIZ_QUESTIONS,
+    seed: quizId,
+  });
+  const questions: QuizQuestion[] = quiz.questions.map((q) => ({
+    id: q.id,
+    prompt: q.prompt,
+    choices: [...q.choices],
+    answer_index: q.answer_index,
+    explanation: q.explanation,
+    slide_id: q.slide_id,
+  }));
+  await inCourse(deps.db, input.course_id, (tx) =>
+    tx
       .insertInto('quizzes')
       .values({
         id: quizId,
@@ -104,12 +109,12 @@ export async function generateQuiz(
         questions: JSON.stringify(questions),
         source: quiz.source,
       })
-      .execute();
-    const result: GenerateQuizResult = { quiz_id: quizId, focus, topics: quiz.topics, questions, source: quiz.source };
-    if (all.length === 0) result.message = 'This course has no notes yet, so there is nothing to quiz you on.';
-    else if (quiz.shortfall) result.message = quiz.shortfall;
-    return result;
-  });
+      .execute(),
+  );
+  const result: GenerateQuizResult = { quiz_id: quizId, focus, topics: quiz.topics, questions, source: quiz.source };
+  if (all.length === 0) result.message = 'This course has no notes yet, so there is nothing to quiz you on.';
+  else if (quiz.shortfall) result.message = quiz.shortfall;
+  return result;
 }
 
 async function focusSlides(
@@ -151,26 +156,26 @@ export async function explainTopic(
   input: ExplainTopicInput,
 ): Promise<ExplainTopicResult> {
   assertActingAs(actor, input.course_id, input.user_id);
-  return inCourse(deps.db, input.course_id, async (tx) => {
+  const hits = await inCourse(deps.db, input.course_id, async (tx) => {
     await touchMember(tx, input.course_id, input.user_id, deps.clock());
-    let hits = await searchSlides(tx, input.course_id, input.topic, 5);
+    const found = await searchSlides(tx, input.course_id, input.topic, 5);
     // websearch_to_tsquery requires every word; a looser "or" query finds the closest slides for the answer.
-    if (hits.length === 0) {
-      const words = input.topic.split(/\s+/).filter((w) => /\w/.test(w));
-      if (words.length > 1) hits = await searchSlides(tx, input.course_id, words.join(' or '), 5);
-    }
-    const result = await provider(deps).explain({
-      topic: input.topic,
-      passages: hits.map((h) => ({
-        slide_id: h.id,
-        title: h.title || h.id,
-        topic: h.topic,
-        notes: h.notes,
-        rank: h.rank,
-      })),
-    });
-    return { topic: result.topic, explanation: result.explanation, sources: result.sources, source: result.source };
+    const words = input.topic.split(/\s+/).filter((w) => /\w/.test(w));
+    if (found.length > 0 || words.length < 2) return found;
+    return searchSlides(tx, input.course_id, words.join(' or '), 5);
   });
+  // Outside the transaction: the model may take seconds.
+  const result = await provider(deps).explain({
+    topic: input.topic,
+    passages: hits.map((h) => ({
+      slide_id: h.id,
+      title: h.title || h.id,
+      topic: h.topic,
+      notes: h.notes,
+      rank: h.rank,
+    })),
+  });
+  return { topic: result.topic, explanation: result.explanation, sources: result.sources, source: result.source };
 }
 
 /** A stored quiz, for export. */

@@ -11,10 +11,13 @@ import type {
   WidgetView,
 } from '@class-assist/contracts';
 import { inCourse } from '../db/course-scope.js';
+import { AppError } from '../errors.js';
 import type { Actor, Role } from './actor.js';
 import { findCourse, listSlides, type SlideRow, slideLabel } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { getHeatmap } from './heatmap.service.js';
+import { formatImprovement, loadQuizAttempt, type QuizAttempt, quizImprovement } from './quiz-attempt.service.js';
+import { describeQuiz, quizSummary, scoreLine, type WidgetQuizUi } from './widget-quiz.js';
 
 /** What a widget item remembers between renders (per thread item). */
 export interface WidgetUi {
@@ -23,6 +26,8 @@ export interface WidgetUi {
   timeRange: TimeRange;
   notice: WidgetNotice | null;
   pending: PendingIntervention | null;
+  /** The quiz the student is taking here (absent in items saved before quizzes were taken in the widget). */
+  quiz?: WidgetQuizUi | null;
 }
 
 export interface WidgetMember {
@@ -32,11 +37,8 @@ export interface WidgetMember {
   role: Role;
 }
 
-/** Shown until the student has taken quizzes on their confusion topics (see README, "Improvement"). */
-export const NO_IMPROVEMENT_YET = '—';
-
 export function initialUi(role: Role): WidgetUi {
-  return { view: role, askOpen: false, timeRange: 'today', notice: null, pending: null };
+  return { view: role, askOpen: false, timeRange: 'today', notice: null, pending: null, quiz: null };
 }
 
 export async function buildWidgetState(
@@ -54,6 +56,21 @@ export async function buildWidgetState(
   const heatmap = instructor
     ? await getHeatmap(deps, actor, { course_id: member.courseId, time_range: ui.timeRange, limit: 500 })
     : undefined;
+  // Students see their own improvement; instructors the mean over their students (README, "Improvement").
+  const improvement = formatImprovement(
+    (await quizImprovement(deps, actor, member.courseId, instructor ? undefined : member.userId)).points,
+  );
+  const quiz =
+    ui.quiz && view === 'student'
+      ? await loadQuizAttempt(deps, actor, member.courseId, ui.quiz.attemptId).then(
+          (attempt) => describeQuiz(attempt, ui.quiz as WidgetQuizUi, slides, improvement),
+          // A quiz deleted with its course material since: the widget simply shows no quiz.
+          (err: unknown) => {
+            if (err instanceof AppError && err.code === 'not_found') return null;
+            throw err;
+          },
+        )
+      : null;
   return {
     courseName: course?.name ?? member.courseName,
     view,
@@ -62,7 +79,7 @@ export async function buildWidgetState(
       { value: 'instructor', label: 'Instructor view' },
     ],
     askOpen: ui.askOpen,
-    metrics: { improvement: NO_IMPROVEMENT_YET },
+    metrics: { improvement },
     spike: heatmap?.spike ?? { active: false, message: '' },
     chartData: (heatmap?.chartData ?? []).map(({ label, confused, slide_id, title }) => ({
       label,
@@ -82,7 +99,16 @@ export async function buildWidgetState(
     activeStudents: heatmap?.active_students ?? 0,
     notice: ui.notice,
     pending: instructor ? ui.pending : null,
+    quiz,
   };
+}
+
+/** The finished quiz's score and what to review (Markdown), kept in the thread after the widget moves on. */
+export async function quizResultMessage(deps: DomainDeps, member: WidgetMember, attempt: QuizAttempt): Promise<string> {
+  const actor: Actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role };
+  const slides = await inCourse(deps.db, member.courseId, (tx) => listSlides(tx, member.courseId));
+  const { points } = await quizImprovement(deps, actor, member.courseId, member.userId);
+  return `**Quiz finished: ${scoreLine(attempt)}.**\n\n${quizSummary(attempt, slides, formatImprovement(points))}`;
 }
 
 /** The current slide (the course's, else the first) with its neighbours. */

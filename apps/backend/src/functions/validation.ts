@@ -30,7 +30,8 @@ const TEXT = (maxLength: number): JsonSchema => ({
 const RULES: Record<FunctionName, { constrain?: Record<string, JsonSchema>; extra?: Record<string, JsonSchema> }> = {
   track_confusion: { constrain: { user_id: ID, course_id: ID, slide_id: ID, timestamp: { format: 'date-time' } } },
   submit_question: { constrain: { user_id: ID, course_id: ID, question_body: TEXT(5_000) } },
-  generate_quiz: { constrain: { user_id: ID, course_id: ID, focus: { enum: ['confusion-zones', 'recent-topics'] } } },
+  // The specification gives `focus` examples ("e.g., 'confusion-zones', 'recent-topics'"): any other text names topics.
+  generate_quiz: { constrain: { user_id: ID, course_id: ID, focus: TEXT(200) } },
   explain_topic: { constrain: { user_id: ID, course_id: ID, topic: TEXT(500) } },
   fetch_notes: { constrain: { user_id: ID, course_id: ID, slide_id: ID } },
   get_confusion_heatmap: {

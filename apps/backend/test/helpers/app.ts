@@ -10,6 +10,7 @@ import pino from 'pino';
 import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/pool.js';
+import { seedDemoCourse } from '../../src/db/seed-demo.js';
 import { createTestDatabase } from './database.js';
 
 export const TEST_SECRET = 'test-agentkit-secret-0123456789abcdef';
@@ -143,6 +144,16 @@ async function settleWithin(work: Promise<unknown>, timeoutMs = 5_000): Promise<
 /** A fresh id, so tests in one database never collide. */
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Seeds the demo course (`demo`: the 12-slide lecture, its people and a week of confusion) into the app's database. */
+export async function seedDemo(app: TestApp): Promise<void> {
+  const client = await app.pool.connect();
+  try {
+    if (!(await seedDemoCourse(client, app.clock()))) throw new Error('the demo course was seeded already');
+  } finally {
+    client.release();
+  }
 }
 
 /** Inserts course material directly (the importer arrives with the study-help work). */

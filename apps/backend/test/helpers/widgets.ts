@@ -89,6 +89,7 @@ export function instructorState(overrides: Partial<ClassAssistWidgetState> = {})
     activeStudents: 5,
     notice: null,
     pending: null,
+    quiz: null,
   };
   return { ...state, ...overrides };
 }
@@ -102,6 +103,39 @@ export function studentState(overrides: Partial<ClassAssistWidgetState> = {}): C
     metrics: { improvement: '+22%' },
     ...overrides,
   });
+}
+
+/** A quiz panel at one of its stages: a question on show, that question answered (right or wrong), or finished. */
+export function sampleQuiz(stage: 'question' | 'right' | 'wrong' | 'finished'): ClassAssistWidgetState['quiz'] {
+  const attempt = { attempt_id: '3f1c2a9e-0000-4000-8000-000000000001' };
+  const finished = stage === 'finished';
+  const answered = stage === 'right' || stage === 'wrong';
+  return {
+    attemptId: attempt.attempt_id,
+    title: 'Practice quiz on Gradient descent',
+    progress: finished ? 'Finished' : 'Question 2 of 5',
+    sourceNote: '',
+    question: finished
+      ? null
+      : {
+          id: 'slide-7-q1',
+          prompt: 'Which term names the size of each step in gradient descent?',
+          slideLabel: 'From Slide 7 — Gradient Descent and the Learning Rate',
+          choices: ['Learning rate', 'Loss', 'Feature', 'Label'].map((label, c) => ({
+            label: `${String.fromCharCode(65 + c)}. ${label}`,
+            action: { type: 'quiz.answer', payload: { ...attempt, question_id: 'slide-7-q1', choice_index: c } },
+          })),
+        },
+    feedback: answered
+      ? {
+          correct: stage === 'right',
+          text: stage === 'right' ? 'Slide 7 says so.' : 'The answer is **A. Learning rate**. Slide 7 says so.',
+        }
+      : null,
+    nextAction: answered ? { type: 'quiz.next', payload: attempt } : null,
+    nextLabel: 'Next question',
+    result: finished ? { score: '4 of 5 correct (80%)', summary: 'Worth another look:\n- Slide 7 (1 missed)' } : null,
+  };
 }
 
 /** A rendered component, loosely typed for the tests. */
@@ -171,6 +205,9 @@ export const ACTION_PAYLOAD_KEYS: Record<WidgetActionType, string[]> = {
   'study.quiz': ['focus'],
   'study.explain': ['topic'],
   'study.notes': ['slide_id'],
+  'quiz.answer': ['attempt_id', 'question_id', 'choice_index'],
+  'quiz.next': ['attempt_id'],
+  'quiz.close': [],
   'heatmap.refresh': ['time_range'],
   'intervention.export': ['format'],
   'intervention.notify': ['recipient_filter', 'message', 'confirmed'],

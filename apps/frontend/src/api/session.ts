@@ -32,7 +32,8 @@ function tabSessionToken(): string | null {
   return inMemoryToken;
 }
 
-function sessionHeaders(): Record<string, string> {
+/** The tab's session as a bearer header (none when the page relies on the cookie). */
+export function sessionHeaders(): Record<string, string> {
   const token = tabSessionToken();
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
@@ -62,7 +63,8 @@ export async function createChatKitSession(): Promise<ChatKitSessionResponse> {
   return (await response.json()) as ChatKitSessionResponse;
 }
 
-async function call(url: string, init: RequestInit): Promise<Response> {
+/** `fetch`, with a network failure turned into a readable `ChatKitError`. */
+export async function call(url: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch {

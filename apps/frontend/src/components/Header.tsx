@@ -1,7 +1,17 @@
 import type { SessionInfo } from '@class-assist/contracts';
 import type { LiveStatus } from '../api/use-live-updates';
+import { LectureUpload } from './LectureUpload';
 
-export function Header({ session, live }: { session: SessionInfo | null; live?: LiveStatus }) {
+export function Header({
+  session,
+  live,
+  canUpload = true,
+}: {
+  session: SessionInfo | null;
+  live?: LiveStatus;
+  /** The demo page has no server to upload to. */
+  canUpload?: boolean;
+}) {
   return (
     <header className="page-header">
       <div className="page-header-inner">
@@ -18,6 +28,7 @@ export function Header({ session, live }: { session: SessionInfo | null; live?: 
         </div>
         {live && <LiveBadge status={live} />}
       </div>
+      {canUpload && session?.role === 'instructor' && <LectureUpload courseId={session.courseId} />}
     </header>
   );
 }

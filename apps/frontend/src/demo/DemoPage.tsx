@@ -29,7 +29,7 @@ export default function DemoPage() {
   const mode: Mode = MODES.some((m) => m.id === param) ? (param as Mode) : 'student';
   return (
     <div className="page">
-      <Header session={demoSession(mode)} live="live" />
+      <Header session={demoSession(mode)} live="live" canUpload={false} />
       <main className="page-main" id="main">
         <nav className="demo-nav" aria-label="Demo views">
           <span className="demo-tag">Demo · no server</span>

@@ -55,6 +55,47 @@ export function demoState(view: WidgetView, slideIndex = 6): ClassAssistWidgetSt
     activeStudents: 5,
     notice: null,
     pending: null,
+    quiz: null,
+  };
+}
+
+const QUIZ_CHOICES = [
+  'It converges faster',
+  'It may overshoot and diverge',
+  'Nothing changes',
+  'The loss becomes zero',
+];
+
+/** The demo's one-question quiz: on show, answered with `choice`, or finished. */
+function demoQuiz(choice?: number, finished = false): ClassAssistWidgetState['quiz'] {
+  const attempt = { attempt_id: 'demo-attempt' };
+  const correct = choice === 1;
+  return {
+    attemptId: 'demo-attempt',
+    title: 'Practice quiz on Gradient Descent and the Learning Rate',
+    progress: finished ? 'Finished' : 'Question 1 of 1',
+    sourceNote: '',
+    question: finished
+      ? null
+      : {
+          id: 'q1',
+          prompt: 'What happens when the learning rate is too large?',
+          slideLabel: 'From Slide 7 — Gradient Descent and the Learning Rate',
+          choices: QUIZ_CHOICES.map((label, c) => ({
+            label: `${String.fromCharCode(65 + c)}. ${label}`,
+            action: { type: 'quiz.answer', payload: { ...attempt, question_id: 'q1', choice_index: c } },
+          })),
+        },
+    feedback:
+      choice === undefined || finished
+        ? null
+        : {
+            correct,
+            text: `${correct ? '' : 'The answer is **B. It may overshoot and diverge**. '}Slide 7: too large a step overshoots the minimum.`,
+          },
+    nextAction: choice === undefined || finished ? null : { type: 'quiz.next', payload: attempt },
+    nextLabel: 'See my score',
+    result: finished ? { score: '1 of 1 correct (100%)', summary: 'All correct — well done.' } : null,
   };
 }
 
@@ -92,11 +133,13 @@ export function demoAction(
           '### Notes: Gradient Descent\n\n- Update rule: `w ← w − η ∇L(w)`\n- Learning rate η: try 0.1, 0.01, 0.001\n- Watch the loss curve: it should go down.',
       };
     case 'study.quiz':
-      return {
-        state,
-        reply:
-          '**Quiz** — 1. What happens when the learning rate is too large?\n\n- a) It converges faster\n- b) It may overshoot and diverge\n- c) Nothing changes',
-      };
+      return { state: { ...state, quiz: demoQuiz() } };
+    case 'quiz.answer':
+      return { state: { ...state, quiz: demoQuiz(Number(payload.choice_index)) } };
+    case 'quiz.next':
+      return { state: { ...state, quiz: demoQuiz(1, true) } };
+    case 'quiz.close':
+      return { state: { ...state, quiz: null } };
     case 'intervention.export':
       return { state, reply: 'Export ready: [confusion-demo.csv](#demo-export) (18 events).' };
     case 'intervention.notify':

@@ -12,6 +12,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { StudyProvider } from './ai/provider.js';
 import { createStudyProvider } from './ai/study-provider.js';
+import { deriveKey } from './auth/secret-box.js';
 import { createTokenService } from './auth/tokens.js';
 import { chatkitRoutes } from './chatkit/chatkit.routes.js';
 import { createClassAssistChatKit } from './chatkit/class-assist-chatkit.js';
@@ -19,15 +20,22 @@ import type { RenderWidget } from './chatkit/widget-item.js';
 import type { Config } from './config.js';
 import type { Db } from './db/pool.js';
 import type { DomainDeps } from './domain/deps.js';
+import { unfinishedInterventions } from './domain/intervention.repository.js';
 import { createRegistry } from './functions/registry.js';
 import { agentkitRoutes } from './http/agentkit.routes.js';
 import { MAX_BODY_BYTES, registerErrorHandling } from './http/error-handler.js';
 import { exportRoutes } from './http/exports.routes.js';
 import { frontendRoutes } from './http/frontend.routes.js';
 import { healthRoutes } from './http/health.routes.js';
+import { interventionRoutes } from './http/interventions.routes.js';
+import { lmsAdminRoutes } from './http/lms-admin.routes.js';
 import { materialRoutes } from './http/material.routes.js';
 import { quizExportRoutes } from './http/quiz-export.routes.js';
 import { sessionRoutes } from './http/session.routes.js';
+import { createDelivery } from './lms/delivery.js';
+import type { RetryOptions } from './lms/lms-http.js';
+import { createOutbox, type Outbox } from './lms/outbox.js';
+import { createCourseAgsResolver } from './lti/course-ags.js';
 import type { PlatformJwks } from './lti/platform-jwks.js';
 import { ltiPlugin } from './lti/plugin.js';
 import { createToolKeys, type ToolKeys } from './lti/tool-keys.js';
@@ -54,6 +62,8 @@ export interface AppDeps {
   ltiPlatformJwks?: PlatformJwks;
   /** Quizzes and re-explanations (by default the one config asks for: ai/study-provider.ts). */
   study?: StudyProvider;
+  /** Retry timing of LMS requests within one delivery attempt (tests shorten it). */
+  lmsHttp?: Partial<RetryOptions>;
 }
 
 export async function buildApp({
@@ -67,6 +77,7 @@ export async function buildApp({
   toolKeys,
   ltiPlatformJwks,
   study = createStudyProvider(config, log.child({ module: 'study' })),
+  lmsHttp,
 }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -86,6 +97,25 @@ export async function buildApp({
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
   const deps: DomainDeps = { db, pool, classroom: config.classroom, clock, study };
+  const keys =
+    toolKeys ??
+    createToolKeys({ db, sessionSecret: config.sessionSecret, graceDays: config.lti.keyRotationGraceDays, clock });
+  const lmsLog = log.child({ module: 'lms' });
+  const deliver = createDelivery({
+    deps,
+    log: lmsLog,
+    courseAgs: createCourseAgsResolver({ db, toolKeys: keys, clock }),
+    http: lmsHttp,
+    publicUrl: config.publicUrl,
+  });
+  const outbox = createOutbox({
+    pool,
+    settings: config.lms,
+    log: lmsLog,
+    work: deliver,
+    unfinished: () => unfinishedInterventions(db),
+  });
+  deps.lms = { settings: config.lms, tokenKey: deriveKey(config.sessionSecret, 'lms-token-encryption'), outbox };
   const registry = createRegistry(deps, log);
   const tokens = createTokenService(config.sessionSecret, clock);
   const render = renderWidget ?? createClassAssistWidget().render;
@@ -133,11 +163,22 @@ export async function buildApp({
   await app.register(exportRoutes(registry, tokens));
   await app.register(materialRoutes(deps, tokens, config.agentkitSecret));
   await app.register(quizExportRoutes(deps, tokens, config.agentkitSecret));
-  const keys =
-    toolKeys ??
-    createToolKeys({ db, sessionSecret: config.sessionSecret, graceDays: config.lti.keyRotationGraceDays, clock });
+  await app.register(lmsAdminRoutes(deps, config.agentkitSecret));
+  await app.register(interventionRoutes(deps, tokens, config.agentkitSecret));
   app.decorate('ltiToolKeys', keys);
+  app.decorate('outbox', outbox);
+  // Lets a delivery in progress finish its current step, then closes the outbox's connections.
+  app.addHook('onClose', async () => {
+    await outbox.stop();
+  });
   await app.register(ltiPlugin({ deps, config, tokens, toolKeys: keys, platformJwks: ltiPlatformJwks }));
   await app.register(frontendRoutes(frontendDist));
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The delivery outbox of LMS interventions; main.ts starts it so every instance works the queue. */
+    outbox: Outbox;
+  }
 }

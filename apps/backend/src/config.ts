@@ -42,6 +42,25 @@ export interface Config {
   redisUrl: string;
   classroom: ClassroomSettings;
   lti: LtiSettings;
+  lms: LmsSettings;
+}
+
+/** Interventions through the LMS (lms/): default connections and who counts as confused or struggling. */
+export interface LmsSettings {
+  /** Used for a course without its own connection (PUT /api/admin/courses/{id}/lms); the LMS course id then comes
+   * from the LTI launch. Canvas is preferred when both are set. */
+  canvas: { baseUrl: string; token: string };
+  moodle: { baseUrl: string; token: string };
+  /** `confused_students`: students confused within this many minutes (the current lecture). */
+  confusedWindowMinutes: number;
+  /** `struggling_students`: confused on at least `strugglingSlides` distinct slides within `strugglingDays` days, or
+   * below `strugglingQuizPercent` on their latest finished quiz. */
+  strugglingSlides: number;
+  strugglingDays: number;
+  strugglingQuizPercent: number;
+  /** Delivery attempts of one intervention before it fails (with exponential backoff from `retryDelaySeconds`). */
+  retryLimit: number;
+  retryDelaySeconds: number;
 }
 
 export interface OpenAISettings {
@@ -127,6 +146,12 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
     problems.push(`OPENAI_API must be auto, responses or chat_completions (got "${openaiApi}")`);
   }
 
+  /** An optional http(s) URL without a trailing slash. */
+  const httpUrl = (name: string): string => {
+    const value = str(name).replace(/\/+$/, '');
+    if (value && !/^https?:\/\/[^\s/]+/.test(value)) problems.push(`${name} must be an http(s) URL (got "${value}")`);
+    return value;
+  };
   const spikeWindow = int('SPIKE_WINDOW_SECONDS', 120, 10, 86_400);
   const config: Config = {
     nodeEnv: nodeEnv as NodeEnv,
@@ -161,6 +186,16 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
     lti: {
       platformsFile: str('LTI_PLATFORMS_FILE') ? path.resolve(str('LTI_PLATFORMS_FILE')) : '',
       keyRotationGraceDays: int('LTI_KEY_ROTATION_GRACE_DAYS', 7, 0, 365),
+    },
+    lms: {
+      canvas: { baseUrl: httpUrl('CANVAS_BASE_URL'), token: str('CANVAS_TOKEN') },
+      moodle: { baseUrl: httpUrl('MOODLE_URL'), token: str('MOODLE_TOKEN') },
+      confusedWindowMinutes: int('INTERVENTION_CONFUSED_WINDOW_MINUTES', 120, 1, 10_080),
+      strugglingSlides: int('INTERVENTION_STRUGGLING_SLIDES', 3, 1, 1_000),
+      strugglingDays: int('INTERVENTION_STRUGGLING_DAYS', 7, 1, 365),
+      strugglingQuizPercent: int('INTERVENTION_STRUGGLING_QUIZ_PERCENT', 60, 0, 100),
+      retryLimit: int('LMS_RETRY_LIMIT', 6, 0, 50),
+      retryDelaySeconds: int('LMS_RETRY_DELAY_SECONDS', 5, 1, 3_600),
     },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'conflict'
   | 'unknown_function'
   | 'method_not_allowed'
   | 'payload_too_large'
@@ -24,6 +25,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   unknown_function: 404,
   method_not_allowed: 405,
   payload_too_large: 413,

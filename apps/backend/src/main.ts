@@ -53,6 +53,10 @@ async function main(): Promise<void> {
     cleanups.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     printBanner(config, embedded, performance.now() - started);
+    // Every instance works the delivery outbox; a database that is down now only delays it to the first enqueue.
+    app.outbox
+      .start()
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'delivery outbox not started'));
   } catch (err) {
     const message =
       (err as NodeJS.ErrnoException).code === 'EADDRINUSE'

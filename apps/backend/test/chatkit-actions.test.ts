@@ -9,7 +9,7 @@ import { INSTRUCTOR_ACTIONS, WIDGET_ACTIONS, type WidgetActionType } from '@clas
 import { parse } from 'csv-parse/sync';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addSlides, buildTestApp, type TestApp, uniqueId } from './helpers/app.js';
+import { addSlides, buildTestApp, DEMO_LECTURE, type TestApp, uniqueId } from './helpers/app.js';
 import {
   findNode,
   itemAt,
@@ -445,25 +445,43 @@ describe('intervention.notify, intervention.assign, intervention.cancel', () => 
     };
     expect(confirm).toStrictEqual({
       type: 'intervention.notify',
-      payload: { recipient_filter: 'confused_students', message: 'Please re-read slide 2', confirmed: true },
+      payload: {
+        recipient_filter: 'confused_students',
+        message: 'Please re-read slide 2',
+        confirmed: true,
+        confirmation_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      },
     });
     expect(button(await storedWidget(teacher), 'Confirm').onClickAction).toStrictEqual(confirm);
 
-    // Confirmed: LMS delivery is not built yet (501), shown as an information notice; the confirmation is gone.
+    // Confirmed in a course without an LMS connection: a warning says what to set up; the confirmation is gone.
     const confirmed = await ok(teacher, confirm.type, confirm.payload);
-    expect(notice(confirmed.widget)?.badge).toBe('Note');
-    expect(notice(confirmed.widget)?.text).toMatch(/not implemented yet/);
+    expect(notice(confirmed.widget)?.badge).toBe('Heads up');
+    expect(notice(confirmed.widget)?.text).toMatch(/no LMS connection/);
     expect(findNode(confirmed.widget as Node, 'Button', { label: 'Confirm' })).toBeUndefined();
   });
 
-  it('cancel clears the pending confirmation', async () => {
-    const teacher = await seat(await newCourse(), 'Instructor');
-    await ok(teacher, 'intervention.assign', { quiz_type: 'practice', topics: 'Loss, Regression' });
+  it('previews the quiz to assign, and cancel clears the pending confirmation', async () => {
+    const course = uniqueId('course');
+    await addSlides(t.pool, course, DEMO_LECTURE.slice(0, 8));
+    const teacher = await seat(course, 'Instructor');
+    await ok(teacher, 'intervention.assign', { quiz_type: 'practice', topics: 'Gradient descent, Overfitting' });
     const pending = await storedWidget(teacher);
     expect(widgetText(pending)).toContain('Assign this quiz?');
+    // The instructor sees the questions and their answers before anything is assigned.
+    const summary = String(findNode(pending, 'Markdown')?.value);
+    expect(summary.match(/^\d\. /gm)).toHaveLength(5);
+    expect(summary.match(/✓/g)).toHaveLength(5);
+    const { rows } = await t.pool.query('SELECT id FROM quizzes WHERE course_id = $1', [course]);
     expect(button(pending, 'Confirm').onClickAction).toStrictEqual({
       type: 'intervention.assign',
-      payload: { quiz_type: 'practice', topics: ['Loss', 'Regression'], confirmed: true },
+      payload: {
+        quiz_type: 'practice',
+        topics: ['Gradient descent', 'Overfitting'],
+        quiz_id: rows[0]?.id,
+        confirmed: true,
+        confirmation_id: expect.any(String),
+      },
     });
     const cancelled = await ok(teacher, 'intervention.cancel');
     expect(findNode(cancelled.widget as Node, 'Button', { label: 'Confirm' })).toBeUndefined();

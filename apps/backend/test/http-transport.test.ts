@@ -10,7 +10,8 @@ import { buildTestApp, TEST_SECRET, type TestApp, uniqueId } from './helpers/app
 const LIMIT = 64 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const UNIMPLEMENTED: readonly FunctionName[] = ['notify_students_via_lms', 'assign_remedial_quiz'];
+/** Interventions need the course's LMS: these test courses have none, so they answer 409 with what to set up. */
+const NEEDS_LMS: readonly FunctionName[] = ['notify_students_via_lms', 'assign_remedial_quiz'];
 
 /** A body each function accepts: every required parameter, with values the specification's descriptions allow. */
 function validBody(name: FunctionName): Record<string, unknown> {
@@ -108,12 +109,12 @@ describe('POST /api/agentkit/{name}', () => {
   describe.each(FUNCTION_NAMES.map((name) => [name]))('%s', (name) => {
     const definition = definitionOf(name);
 
-    it('answers a valid body (200, or 501 with a JSON message while unimplemented)', async () => {
+    it('answers a valid body (200, or 409 naming the missing LMS connection)', async () => {
       const response = await t.call(name, validBody(name));
       expect(response.headers['x-request-id']).toMatch(UUID);
-      if (UNIMPLEMENTED.includes(name)) {
-        const body = expectError(response, 501, 'not_implemented');
-        expect(body.details).toBeUndefined();
+      if (NEEDS_LMS.includes(name)) {
+        const body = expectError(response, 409, 'conflict');
+        expect(body.message).toMatch(/no LMS connection/);
       } else {
         expect(response.statusCode, response.body).toBe(200);
         if (name === 'export_confusion_data') {
@@ -131,7 +132,7 @@ describe('POST /api/agentkit/{name}', () => {
         ...bearer,
         'content-type': 'application/json; charset=utf-8',
       });
-      expect(response.statusCode, response.body).toBe(UNIMPLEMENTED.includes(name) ? 501 : 200);
+      expect(response.statusCode, response.body).toBe(NEEDS_LMS.includes(name) ? 409 : 200);
     });
 
     it('refuses 401 without Authorization, with a wrong secret, or with a scheme other than Bearer', async () => {
@@ -265,7 +266,7 @@ describe('POST /api/agentkit/{name}', () => {
       }
       for (const payload of hostile) {
         const response = await t.call(name, payload);
-        const expected = UNIMPLEMENTED.includes(name) ? [200, 400, 501] : [200, 400];
+        const expected = NEEDS_LMS.includes(name) ? [200, 400, 409] : [200, 400];
         expect(expected, `${payload.slice(0, 80)} → ${response.body}`).toContain(response.statusCode);
         if (response.statusCode !== 200) expect(response.json().error).toEqual(expect.any(String));
       }

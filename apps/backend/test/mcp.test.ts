@@ -109,14 +109,14 @@ describe('tools/call', () => {
     expect(body).toStrictEqual(http.json());
   });
 
-  it('answers an unimplemented function with an error result carrying the 501 message', async () => {
+  it('answers a call the course cannot run (no LMS connection) with an error result carrying the 409 message', async () => {
     const args = { course_id: uniqueId('mcp'), recipient_filter: 'all_students', message: 'Office hours at 3pm.' };
     const result = await callTool('notify_students_via_lms', args);
     expect(result.isError).toBe(true);
     const http = await t.call('notify_students_via_lms', args);
-    expect(http.statusCode).toBe(501);
+    expect(http.statusCode).toBe(409);
     expect(firstJson(result)).toStrictEqual(http.json());
-    expect(firstJson(result).error).toBe('not_implemented');
+    expect(firstJson(result).error).toBe('conflict');
   });
 
   it('answers an unknown tool with an error result (not a protocol error)', async () => {

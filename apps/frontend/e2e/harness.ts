@@ -4,14 +4,13 @@
  * own cookies), signed in through `/dev/launch`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { seedDemoCourse } from '../../backend/src/db/seed-demo.js';
-import { parseLectureMarkdown } from '../../backend/src/domain/lecture-markdown.js';
-import { addSlides, buildTestApp, type TestApp, type TestClock } from '../../backend/test/helpers/app.js';
+import { addSlides, buildTestApp, DEMO_LECTURE, type TestApp, type TestClock } from '../../backend/test/helpers/app.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -28,11 +27,6 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-
-/** The demo lecture's slides (real titles and topics), for test courses. */
-const LECTURE = parseLectureMarkdown(
-  readFileSync(path.join(ROOT, 'apps/backend/src/db/demo/lecture.md'), 'utf8'),
-).slides.map(({ id, title, topic, notes }) => ({ id, title, topic: topic ?? undefined, notes }));
 
 export type Role = 'Instructor' | 'Learner';
 
@@ -128,7 +122,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       baseUrl,
       browser: opened,
       async course(courseId, count = 4) {
-        await addSlides(app.pool, courseId, LECTURE.slice(0, count));
+        await addSlides(app.pool, courseId, DEMO_LECTURE.slice(0, count));
       },
       visit,
       async launch(role, userId, courseId, courseName) {

@@ -42,6 +42,19 @@ export interface PendingIntervention {
   confirmAction: WidgetAction;
 }
 
+/** The course's latest LMS intervention, as the instructor view shows its progress. */
+export interface WidgetIntervention {
+  /** "Message to confused students", "Remedial quiz for confused students". */
+  title: string;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  /** "Queued", "Sending…", "Done", "Failed". */
+  statusLabel: string;
+  /** "3 of 5 sent · 1 failed · 1 waiting". */
+  progress: string;
+  /** Markdown: why recipients failed, the LMS's error, what was created. "" when there is nothing to add. */
+  detail: string;
+}
+
 /** A quiz being taken in the student view: one question at a time, then the score. */
 export interface WidgetQuiz {
   attemptId: string;
@@ -95,6 +108,8 @@ export interface ClassAssistWidgetState {
   pending: PendingIntervention | null;
   /** Student view: the quiz being taken, if any. */
   quiz: WidgetQuiz | null;
+  /** Instructor view: the course's latest LMS intervention and its progress, if any. */
+  intervention: WidgetIntervention | null;
 }
 
 /** Action types the widget sends, and what each carries in `payload` (function parameter names). */
@@ -109,8 +124,15 @@ export interface WidgetActionPayloads {
   'quiz.close': Record<string, never>;
   'heatmap.refresh': { time_range?: TimeRange };
   'intervention.export': { format?: 'csv' | 'json' };
-  'intervention.notify': { recipient_filter?: string; message?: string; confirmed?: boolean };
-  'intervention.assign': { quiz_type?: string; topics?: string[] | string; confirmed?: boolean };
+  'intervention.notify': { recipient_filter?: string; message?: string; confirmed?: boolean; confirmation_id?: string };
+  'intervention.assign': {
+    quiz_type?: string;
+    topics?: string[] | string;
+    confirmed?: boolean;
+    confirmation_id?: string;
+    /** The previewed quiz the instructor confirmed. */
+    quiz_id?: string;
+  };
   'intervention.cancel': Record<string, never>;
   'view.set': { view?: WidgetView };
   'ui.toggle': { field?: 'askOpen' };

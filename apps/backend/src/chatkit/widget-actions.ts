@@ -3,6 +3,7 @@
  * registry as the session's member, so the course and the user come from the session, never from the payload), plus
  * the UI-only actions. Returns the widget's next UI state and any messages to add to the thread.
  */
+import { randomUUID } from 'node:crypto';
 import { type Action, CustomStreamError } from '@class-assist/chatkit-server';
 import {
   type FetchNotesResult,
@@ -16,9 +17,11 @@ import {
 } from '@class-assist/contracts';
 import type { TokenService } from '../auth/tokens.js';
 import type { DomainDeps } from '../domain/deps.js';
+import { assignRemedialQuiz, notifyStudents } from '../domain/intervention.service.js';
 import { answerQuizQuestion, loadQuizAttempt, startQuizAttempt } from '../domain/quiz-attempt.service.js';
+import type { RecipientFilter } from '../domain/recipients.repository.js';
 import { setCurrentSlide } from '../domain/slides.service.js';
-import type { ExplainTopicResult, GenerateQuizResult } from '../domain/study.service.js';
+import { type ExplainTopicResult, type GenerateQuizResult, makeQuiz } from '../domain/study.service.js';
 import { nextOpenQuestion } from '../domain/widget-quiz.js';
 import { quizResultMessage, type WidgetMember, type WidgetUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
@@ -165,10 +168,10 @@ export async function runWidgetAction(
         break;
       }
       case 'intervention.notify':
-        await intervene(ui, payload, 'notify', () => call('notify_students_via_lms', notifyArgs(payload)));
+        await intervene(context, member, ui, payload, 'notify');
         break;
       case 'intervention.assign':
-        await intervene(ui, payload, 'assign', () => call('assign_remedial_quiz', assignArgs(payload)));
+        await intervene(context, member, ui, payload, 'assign');
         break;
       case 'intervention.cancel':
         ui.pending = null;
@@ -215,14 +218,53 @@ function assignArgs(payload: Payload): Payload {
   return { quiz_type: text(payload.quiz_type) || 'remedial', ...(topics.length > 0 ? { topics } : {}) };
 }
 
-/** Notify and assign act only once confirmed: the first click shows what would happen. */
-async function intervene(ui: WidgetUi, payload: Payload, kind: 'notify' | 'assign', act: () => Promise<unknown>) {
+/**
+ * Notify and assign act only once confirmed: the first click shows what would happen (for a quiz, the generated quiz
+ * itself, so an AI-made quiz is never published unseen); Confirm carries a confirmation id, so a double click or a
+ * retried request makes one intervention.
+ */
+async function intervene(
+  context: ActionContext,
+  member: WidgetMember,
+  ui: WidgetUi,
+  payload: Payload,
+  kind: 'notify' | 'assign',
+) {
+  const actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role } as const;
   if (payload.confirmed === true) {
     ui.pending = null;
-    await act();
-    ui.notice = notice('success', kind === 'notify' ? 'Message queued for delivery.' : 'Quiz assignment queued.');
+    const options = { idempotencyKey: text(payload.confirmation_id).slice(0, 100) || undefined };
+    const view =
+      kind === 'notify'
+        ? await notifyStudents(
+            context.deps,
+            actor,
+            {
+              course_id: member.courseId,
+              ...(notifyArgs(payload) as { recipient_filter: RecipientFilter; message: string }),
+            },
+            options,
+          )
+        : await assignRemedialQuiz(
+            context.deps,
+            actor,
+            {
+              course_id: member.courseId,
+              ...(assignArgs(payload) as { quiz_type: 'remedial'; topics?: string[] }),
+              ...(text(payload.quiz_id) ? { quiz_id: text(payload.quiz_id) } : {}),
+            },
+            options,
+          );
+    const reach = view.recipients.filter((r) => r.status !== 'failed').length;
+    ui.notice = view.message
+      ? notice('info', view.message)
+      : notice(
+          'success',
+          `${kind === 'notify' ? 'Message' : 'Quiz'} queued for ${reach} student${reach === 1 ? '' : 's'}: progress below.`,
+        );
     return;
   }
+  const confirmation_id = randomUUID();
   if (kind === 'notify') {
     const args = notifyArgs(payload);
     if (!args.message) throw new AppError('validation_failed', 'Write the message to send first.');
@@ -231,21 +273,39 @@ async function intervene(ui: WidgetUi, payload: Payload, kind: 'notify' | 'assig
     ui.pending = {
       kind,
       summary: `Send this message to ${RECIPIENTS[String(args.recipient_filter)]} through the LMS?\n\n> ${String(args.message).replace(/\n/g, '\n> ')}`,
-      confirmAction: { type: 'intervention.notify', payload: { ...args, confirmed: true } },
+      confirmAction: { type: 'intervention.notify', payload: { ...args, confirmed: true, confirmation_id } },
     };
-  } else {
-    const args = assignArgs(payload);
-    if (!QUIZ_TYPES.includes(String(args.quiz_type)))
-      throw new AppError('validation_failed', 'Choose a remedial, practice or assessment quiz.');
-    const topics = Array.isArray(args.topics)
-      ? (args.topics as string[]).join(', ')
-      : "the class's top confusion topics";
-    ui.pending = {
-      kind,
-      summary: `Assign a ${args.quiz_type} quiz on ${topics} to the confused students?`,
-      confirmAction: { type: 'intervention.assign', payload: { ...args, confirmed: true } },
-    };
+    return;
   }
+  const args = assignArgs(payload);
+  if (!QUIZ_TYPES.includes(String(args.quiz_type)))
+    throw new AppError('validation_failed', 'Choose a remedial, practice or assessment quiz.');
+  const topics = Array.isArray(args.topics) ? (args.topics as string[]) : [];
+  const quiz = await makeQuiz(context.deps, {
+    course_id: member.courseId,
+    user_id: null,
+    focus: topics.length > 0 ? topics.join(', ') : 'confusion-zones',
+  });
+  if (quiz.questions.length === 0) {
+    throw new AppError('validation_failed', quiz.message ?? 'The course notes have nothing to quiz on yet.');
+  }
+  const on = quiz.topics.length > 0 ? quiz.topics.join(', ') : "the class's top confusion topics";
+  ui.pending = {
+    kind,
+    summary: [
+      `Assign this ${args.quiz_type} quiz on **${on}** to the students confused in this lecture?`,
+      '',
+      ...quiz.questions.flatMap((q, i) => [
+        `${i + 1}. ${q.prompt}`,
+        ...q.choices.map((c, k) => `   - ${k === q.answer_index ? '✓' : '○'} ${c}`),
+      ]),
+      ...(quiz.message ? ['', `_${quiz.message}_`] : []),
+    ].join('\n'),
+    confirmAction: {
+      type: 'intervention.assign',
+      payload: { ...args, quiz_id: quiz.quiz_id, confirmed: true, confirmation_id },
+    },
+  };
 }
 
 function formatNotes(result: FetchNotesResult): string {

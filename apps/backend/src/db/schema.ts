@@ -147,6 +147,7 @@ export interface QuizzesTable {
   /** The questions as stored: see domain/study.service.ts (QuizQuestion). */
   questions: ColumnType<unknown, string, string>;
   source: string;
+  intervention_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 
@@ -169,6 +170,48 @@ export interface QuizAnswersTable {
   answered_at: ColumnType<Date, Date, never>;
 }
 
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+
+export interface LmsConnectionsTable {
+  course_id: string;
+  kind: 'canvas' | 'moodle' | 'lti-ags';
+  base_url: ColumnType<string, string | undefined, string>;
+  token_encrypted: Nullable<string>;
+  lms_course_id: Nullable<string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type InterventionStatus = 'queued' | 'running' | 'completed' | 'failed';
+export type RecipientStatus = 'queued' | 'sent' | 'failed';
+
+export interface InterventionsTable {
+  id: string;
+  course_id: string;
+  kind: 'notify' | 'assign';
+  status: InterventionStatus;
+  lms_kind: string;
+  request: ColumnType<Record<string, unknown>, string, string>;
+  lms: ColumnType<Record<string, unknown>, string | undefined, string>;
+  error: Nullable<string>;
+  idempotency_key: Nullable<string>;
+  requested_by: Nullable<string>;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: ColumnType<Date, Date, Date>;
+  finished_at: Nullable<Date>;
+}
+
+export interface InterventionRecipientsTable {
+  intervention_id: string;
+  course_id: string;
+  user_id: string;
+  lms_user_id: Nullable<string>;
+  status: RecipientStatus;
+  reason: Nullable<string>;
+  attempts: ColumnType<number, number | undefined, number>;
+  lms_ref: Nullable<string>;
+  updated_at: ColumnType<Date, Date, Date>;
+}
+
 export interface Database {
   courses: CoursesTable;
   users: UsersTable;
@@ -187,4 +230,7 @@ export interface Database {
   quizzes: QuizzesTable;
   quiz_attempts: QuizAttemptsTable;
   quiz_answers: QuizAnswersTable;
+  lms_connections: LmsConnectionsTable;
+  interventions: InterventionsTable;
+  intervention_recipients: InterventionRecipientsTable;
 }

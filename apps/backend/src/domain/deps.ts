@@ -1,8 +1,9 @@
 /** What domain operations receive: the database, the classroom rules and the clock. No transport types here. */
 import type pg from 'pg';
 import type { StudyProvider } from '../ai/provider.js';
-import type { ClassroomSettings } from '../config.js';
+import type { ClassroomSettings, LmsSettings } from '../config.js';
 import type { Db } from '../db/pool.js';
+import type { Outbox } from '../lms/outbox.js';
 
 export interface DomainDeps {
   db: Db;
@@ -13,6 +14,8 @@ export interface DomainDeps {
   clock: () => Date;
   /** Quizzes and re-explanations; the offline provider when absent. */
   study?: StudyProvider;
+  /** LMS interventions: settings, the key sealing LMS tokens, the delivery outbox. */
+  lms?: { settings: LmsSettings; tokenKey: Buffer; outbox: Outbox };
 }
 
 /** `part` of `whole` as a percentage with one decimal; 0 when `whole` is 0. */

@@ -74,12 +74,23 @@ export async function generateQuiz(
   input: GenerateQuizInput,
 ): Promise<GenerateQuizResult> {
   assertActingAs(actor, input.course_id, input.user_id);
+  await inCourse(deps.db, input.course_id, (tx) => touchMember(tx, input.course_id, input.user_id, deps.clock()));
+  return makeQuiz(deps, { course_id: input.course_id, user_id: input.user_id, focus: input.focus });
+}
+
+/**
+ * Makes and stores a quiz (no access check: callers have done it). Without a user (an instructor's remedial quiz),
+ * `confusion-zones` means the course's most confused slides.
+ */
+export async function makeQuiz(
+  deps: DomainDeps,
+  input: { course_id: string; user_id: string | null; focus?: string },
+): Promise<GenerateQuizResult> {
   const focus = (input.focus ?? '').trim() || 'confusion-zones';
   const quizId = randomUUID();
   // The model may take seconds: the slides are read in one transaction and the quiz stored in another, so no
   // database connection waits on it.
   const { all, chosen } = await inCourse(deps.db, input.course_id, async (tx) => {
-    await touchMember(tx, input.course_id, input.user_id, deps.clock());
     const slides = (await listSlides(tx, input.course_id)).filter((s) => s.notes.trim() !== '');
     return { all: slides, chosen: await focusSlides(tx, input, focus, slides) };
   });
@@ -119,7 +130,7 @@ export async function generateQuiz(
 
 async function focusSlides(
   tx: CourseTx,
-  input: GenerateQuizInput,
+  input: { course_id: string; user_id: string | null },
   focus: string,
   all: readonly SlideRow[],
 ): Promise<SlideRow[]> {
@@ -137,8 +148,10 @@ async function focusSlides(
     const hits = pick((await searchSlides(tx, input.course_id, focus, FOCUS_SLIDES)).map((h) => h.id));
     if (hits.length > 0) return hits;
   }
-  const zones = pick((await confusionZones(tx, input.course_id, input.user_id, 5)).slides.map((z) => z.slide_id));
-  if (zones.length > 0) return zones;
+  if (input.user_id !== null) {
+    const zones = pick((await confusionZones(tx, input.course_id, input.user_id, 5)).slides.map((z) => z.slide_id));
+    if (zones.length > 0) return zones;
+  }
   const { rows } = await sql<{ slide_id: string }>`
     SELECT slide_id FROM confusion_events
     WHERE course_id = ${input.course_id} AND slide_id IS NOT NULL

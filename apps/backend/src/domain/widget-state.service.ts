@@ -16,7 +16,9 @@ import type { Actor, Role } from './actor.js';
 import { findCourse, listSlides, type SlideRow, slideLabel } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { getHeatmap } from './heatmap.service.js';
+import { latestCourseIntervention } from './intervention.service.js';
 import { formatImprovement, loadQuizAttempt, type QuizAttempt, quizImprovement } from './quiz-attempt.service.js';
+import { describeIntervention } from './widget-intervention.js';
 import { describeQuiz, quizSummary, scoreLine, type WidgetQuizUi } from './widget-quiz.js';
 
 /** What a widget item remembers between renders (per thread item). */
@@ -60,6 +62,7 @@ export async function buildWidgetState(
   const improvement = formatImprovement(
     (await quizImprovement(deps, actor, member.courseId, instructor ? undefined : member.userId)).points,
   );
+  const latest = instructor ? await latestCourseIntervention(deps, actor, member.courseId) : undefined;
   const quiz =
     ui.quiz && view === 'student'
       ? await loadQuizAttempt(deps, actor, member.courseId, ui.quiz.attemptId).then(
@@ -100,6 +103,7 @@ export async function buildWidgetState(
     notice: ui.notice,
     pending: instructor ? ui.pending : null,
     quiz,
+    intervention: latest ? describeIntervention(latest) : null,
   };
 }
 

@@ -16,6 +16,7 @@ import { trackConfusion } from '../domain/confusion.service.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { type ExportStream, exportConfusionData } from '../domain/export.service.js';
 import { getHeatmap } from '../domain/heatmap.service.js';
+import { assignRemedialQuiz, notifyStudents } from '../domain/intervention.service.js';
 import { fetchNotes } from '../domain/notes.service.js';
 import { submitQuestion } from '../domain/questions.service.js';
 import { explainTopic, generateQuiz } from '../domain/study.service.js';
@@ -25,21 +26,33 @@ import { validateArgs } from './validation.js';
 /** What a function returns: a JSON document, or a document streamed in chunks (exports). */
 export type FunctionOutcome = { kind: 'json'; body: object } | { kind: 'stream'; stream: ExportStream };
 
-type Handler<N extends FunctionName> = (deps: DomainDeps, actor: Actor, args: FunctionArgs[N]) => Promise<object>;
+/** What a transport knows of a call besides its arguments. */
+export interface CallOptions {
+  /** The caller's Idempotency-Key (HTTP header), or the widget's confirmation id: the same key, the same outcome. */
+  idempotencyKey?: string;
+}
+
+type Handler<N extends FunctionName> = (
+  deps: DomainDeps,
+  actor: Actor,
+  args: FunctionArgs[N],
+  options: CallOptions,
+) => Promise<object>;
 
 const json =
   <N extends FunctionName>(handler: Handler<N>) =>
-  async (deps: DomainDeps, actor: Actor, args: FunctionArgs[N]): Promise<FunctionOutcome> => ({
+  async (deps: DomainDeps, actor: Actor, args: FunctionArgs[N], options: CallOptions): Promise<FunctionOutcome> => ({
     kind: 'json',
-    body: await handler(deps, actor, args),
+    body: await handler(deps, actor, args, options),
   });
 
-const notYet = (issue: string) => async (): Promise<FunctionOutcome> => {
-  throw new AppError('not_implemented', `This function is not implemented yet; it arrives with ${issue}.`);
-};
-
 const HANDLERS: {
-  [N in FunctionName]: (deps: DomainDeps, actor: Actor, args: FunctionArgs[N]) => Promise<FunctionOutcome>;
+  [N in FunctionName]: (
+    deps: DomainDeps,
+    actor: Actor,
+    args: FunctionArgs[N],
+    options: CallOptions,
+  ) => Promise<FunctionOutcome>;
 } = {
   track_confusion: json<'track_confusion'>(trackConfusion),
   submit_question: json<'submit_question'>(submitQuestion),
@@ -51,8 +64,8 @@ const HANDLERS: {
     kind: 'stream',
     stream: await exportConfusionData(deps, actor, args),
   }),
-  notify_students_via_lms: notYet('LMS interventions (Canvas and Moodle)'),
-  assign_remedial_quiz: notYet('LMS interventions (Canvas and Moodle)'),
+  notify_students_via_lms: json<'notify_students_via_lms'>(notifyStudents),
+  assign_remedial_quiz: json<'assign_remedial_quiz'>(assignRemedialQuiz),
 };
 
 export interface FunctionRegistry {
@@ -60,7 +73,7 @@ export interface FunctionRegistry {
   definitions: readonly FunctionDefinition[];
   has(name: string): name is FunctionName;
   /** Validates `args`, checks access, runs the function. Throws AppError for anything the caller got wrong. */
-  invoke(name: string, actor: Actor, args: unknown): Promise<FunctionOutcome>;
+  invoke(name: string, actor: Actor, args: unknown, options?: CallOptions): Promise<FunctionOutcome>;
 }
 
 export function createRegistry(deps: DomainDeps, log: Logger): FunctionRegistry {
@@ -68,17 +81,19 @@ export function createRegistry(deps: DomainDeps, log: Logger): FunctionRegistry 
   return {
     definitions: FUNCTION_DEFINITIONS,
     has: isFunctionName,
-    async invoke(name, actor, args) {
+    async invoke(name, actor, args, options = {}) {
       if (!isFunctionName(name)) throw new AppError('unknown_function', `There is no function named "${name}"`);
       const started = performance.now();
       const fields = logFields(name, actor, args);
       try {
         const valid = validateArgs<FunctionArgs[typeof name]>(name, args);
-        const outcome = await (HANDLERS[name] as (d: DomainDeps, a: Actor, x: unknown) => Promise<FunctionOutcome>)(
-          deps,
-          actor,
-          valid,
-        );
+        const handler = HANDLERS[name] as (
+          d: DomainDeps,
+          a: Actor,
+          x: unknown,
+          o: CallOptions,
+        ) => Promise<FunctionOutcome>;
+        const outcome = await handler(deps, actor, valid, options);
         calls.info({ ...fields, outcome: 'ok', duration_ms: elapsed(started) }, 'function call');
         return outcome;
       } catch (err) {

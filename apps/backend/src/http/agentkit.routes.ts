@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SERVICE_ACTOR } from '../domain/actor.js';
 import { AppError } from '../errors.js';
-import type { FunctionOutcome, FunctionRegistry } from '../functions/registry.js';
+import type { CallOptions, FunctionOutcome, FunctionRegistry } from '../functions/registry.js';
 import { RESULT_SCHEMAS } from '../functions/result-schemas.js';
 import { requireBearer, requireJsonBody } from './auth.js';
 import { MAX_BODY_BYTES } from './error-handler.js';
@@ -55,7 +55,8 @@ export function agentkitRoutes(registry: FunctionRegistry, secret: string) {
             },
           },
         },
-        async (request, reply) => send(reply, await registry.invoke(definition.name, SERVICE_ACTOR, request.body)),
+        async (request, reply) =>
+          send(reply, await registry.invoke(definition.name, SERVICE_ACTOR, request.body, callOptions(request))),
       );
     }
 
@@ -66,6 +67,16 @@ export function agentkitRoutes(registry: FunctionRegistry, secret: string) {
       async () => undefined,
     );
   };
+}
+
+/** `Idempotency-Key` (a plain token of up to 255 characters): a repeated intervention call returns the first one. */
+function callOptions(request: FastifyRequest): CallOptions {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return {};
+  if (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new AppError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+  }
+  return { idempotencyKey: key };
 }
 
 async function unknownFunction(request: FastifyRequest): Promise<void> {

@@ -4,9 +4,9 @@
  * A rotation retires the active key; a retired key stays published for the grace period so tokens signed just
  * before the rotation still verify.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JWK, SignJWT } from 'jose';
 import { sql } from 'kysely';
+import { deriveKey, open, seal } from '../auth/secret-box.js';
 import type { Db } from '../db/pool.js';
 import { fromDatabaseError } from '../errors.js';
 import type { ToolSigner } from './services/types.js';
@@ -26,31 +26,16 @@ export interface ToolKeys {
 const KEY_LOCK_ID = 7_411_520_013;
 
 export function encryptionKey(sessionSecret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', sessionSecret, 'class-assist', 'lti-private-key-encryption', 32));
+  return deriveKey(sessionSecret, 'lti-private-key-encryption');
 }
 
-/** `v1.<iv>.<tag>.<ciphertext>` (base64url), AES-256-GCM with the kid as additional authenticated data. */
+/** The private key sealed with the kid as additional authenticated data (auth/secret-box.ts). */
 export function encryptPrivateKey(key: Buffer, kid: string, pem: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(kid));
-  const ciphertext = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
-  return ['v1', iv, cipher.getAuthTag(), ciphertext]
-    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
-    .join('.');
+  return seal(key, kid, pem);
 }
 
 export function decryptPrivateKey(key: Buffer, kid: string, sealed: string): string {
-  const [version, iv, tag, ciphertext] = sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || !ciphertext) throw new Error(`LTI key ${kid}: unknown encryption format`);
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-  decipher.setAAD(Buffer.from(kid));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  try {
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
-  } catch {
-    throw new Error(`LTI key ${kid} cannot be decrypted: was SESSION_SECRET changed?`);
-  }
+  return open(key, kid, sealed, `LTI key ${kid}`);
 }
 
 async function newKeyPair(key: Buffer): Promise<{ kid: string; publicJwk: JWK; sealed: string }> {

@@ -3,6 +3,7 @@
  * logs. Tests call it through `app.inject` (no port) unless they need a real socket (`listen`).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
@@ -11,6 +12,7 @@ import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/pool.js';
 import { seedDemoCourse } from '../../src/db/seed-demo.js';
+import { parseLectureMarkdown } from '../../src/domain/lecture-markdown.js';
 import { createTestDatabase } from './database.js';
 
 export const TEST_SECRET = 'test-agentkit-secret-0123456789abcdef';
@@ -58,7 +60,7 @@ export async function buildTestApp(
     /** Serve the page from this build (apps/frontend/dist by default, as main.ts does). */
     frontendDist?: string;
     /** Other dependencies of buildApp (e.g. the LTI platform key sets). */
-    appDeps?: Pick<AppDeps, 'ltiPlatformJwks' | 'toolKeys'>;
+    appDeps?: Pick<AppDeps, 'ltiPlatformJwks' | 'toolKeys' | 'lmsHttp'>;
   } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl
@@ -145,6 +147,11 @@ async function settleWithin(work: Promise<unknown>, timeoutMs = 5_000): Promise<
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
+
+/** The demo lecture's slides (titles, topics, real notes), for test courses of their own. */
+export const DEMO_LECTURE = parseLectureMarkdown(
+  readFileSync(new URL('../../src/db/demo/lecture.md', import.meta.url), 'utf8'),
+).slides.map(({ id, title, topic, notes }) => ({ id, title, topic: topic ?? undefined, notes }));
 
 /** Seeds the demo course (`demo`: the 12-slide lecture, its people and a week of confusion) into the app's database. */
 export async function seedDemo(app: TestApp): Promise<void> {

@@ -90,6 +90,7 @@ export function instructorState(overrides: Partial<ClassAssistWidgetState> = {})
     notice: null,
     pending: null,
     quiz: null,
+    intervention: null,
   };
   return { ...state, ...overrides };
 }
@@ -210,8 +211,8 @@ export const ACTION_PAYLOAD_KEYS: Record<WidgetActionType, string[]> = {
   'quiz.close': [],
   'heatmap.refresh': ['time_range'],
   'intervention.export': ['format'],
-  'intervention.notify': ['recipient_filter', 'message', 'confirmed'],
-  'intervention.assign': ['quiz_type', 'topics', 'confirmed'],
+  'intervention.notify': ['recipient_filter', 'message', 'confirmed', 'confirmation_id'],
+  'intervention.assign': ['quiz_type', 'topics', 'confirmed', 'confirmation_id', 'quiz_id'],
   'intervention.cancel': [],
   'view.set': ['view'],
   'ui.toggle': ['field'],

@@ -56,6 +56,7 @@ export function demoState(view: WidgetView, slideIndex = 6): ClassAssistWidgetSt
     notice: null,
     pending: null,
     quiz: null,
+    intervention: null,
   };
 }
 

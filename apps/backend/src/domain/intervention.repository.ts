@@ -1,0 +1,102 @@
+/** SQL for interventions and their recipients. Every function runs inside the caller's course-scoped transaction. */
+import type { Selectable } from 'kysely';
+import type { CourseTx } from '../db/course-scope.js';
+import type { Db } from '../db/pool.js';
+import type { InterventionRecipientsTable, InterventionsTable, RecipientStatus } from '../db/schema.js';
+
+export type InterventionRow = Selectable<InterventionsTable>;
+export type RecipientRow = Selectable<InterventionRecipientsTable>;
+
+/** Inserts the intervention unless its idempotency key is taken; true when inserted. */
+export async function insertIntervention(
+  tx: CourseTx,
+  row: Omit<InterventionRow, 'lms' | 'error' | 'finished_at' | 'request'> & { request: Record<string, unknown> },
+): Promise<boolean> {
+  const result = await tx
+    .insertInto('interventions')
+    .values({ ...row, request: JSON.stringify(row.request) })
+    .onConflict((oc) =>
+      oc.columns(['course_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing(),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function insertRecipients(tx: CourseTx, rows: RecipientRow[]): Promise<void> {
+  if (rows.length > 0) await tx.insertInto('intervention_recipients').values(rows).execute();
+}
+
+export async function findIntervention(
+  tx: CourseTx,
+  courseId: string,
+  where: { id: string } | { idempotencyKey: string },
+  lock = false,
+): Promise<InterventionRow | undefined> {
+  let query = tx.selectFrom('interventions').selectAll().where('course_id', '=', courseId);
+  query = 'id' in where ? query.where('id', '=', where.id) : query.where('idempotency_key', '=', where.idempotencyKey);
+  if (lock) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** The course's latest intervention. */
+export async function latestIntervention(tx: CourseTx, courseId: string): Promise<InterventionRow | undefined> {
+  return tx
+    .selectFrom('interventions')
+    .selectAll()
+    .where('course_id', '=', courseId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function listRecipients(tx: CourseTx, interventionId: string): Promise<RecipientRow[]> {
+  return tx
+    .selectFrom('intervention_recipients')
+    .selectAll()
+    .where('intervention_id', '=', interventionId)
+    .orderBy('user_id')
+    .execute();
+}
+
+export async function updateIntervention(
+  tx: CourseTx,
+  id: string,
+  changes: Partial<Pick<InterventionRow, 'status' | 'error' | 'finished_at' | 'lms'>> & { updated_at: Date },
+): Promise<void> {
+  const { lms, ...rest } = changes;
+  await tx
+    .updateTable('interventions')
+    .set({ ...rest, ...(lms ? { lms: JSON.stringify(lms) } : {}) })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function updateRecipients(
+  tx: CourseTx,
+  interventionId: string,
+  userIds: readonly string[],
+  changes: { status: RecipientStatus; reason?: string | null; lms_ref?: string | null; updated_at: Date },
+): Promise<void> {
+  if (userIds.length === 0) return;
+  await tx
+    .updateTable('intervention_recipients')
+    .set((eb) => ({ ...changes, attempts: eb('attempts', '+', 1) }))
+    .where('intervention_id', '=', interventionId)
+    .where('user_id', 'in', userIds)
+    .execute();
+}
+
+/**
+ * Ids of interventions not finished (queued or running) in any course, oldest first: the outbox queues them again on
+ * start. The one cross-course read here; it returns ids only.
+ */
+export async function unfinishedInterventions(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('interventions')
+    .select('id')
+    .where('status', 'in', ['queued', 'running'])
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,34 @@
+/**
+ * `GET /api/interventions/{id}`: an intervention's progress — `{intervention_id, kind, status, recipients:[{user_id,
+ * status, reason?}], lms}`. Bearer AGENTKIT_SECRET, or an instructor session of its course; another course's
+ * intervention is 404.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TokenService } from '../auth/tokens.js';
+import type { DomainDeps } from '../domain/deps.js';
+import { getIntervention } from '../domain/intervention.service.js';
+import { serviceOrMember } from './session.js';
+
+export function interventionRoutes(deps: DomainDeps, tokens: TokenService, secret: string) {
+  return async (app: FastifyInstance) => {
+    app.get(
+      '/api/interventions/:id',
+      {
+        schema: {
+          tags: ['functions'],
+          security: [{ bearer: [] }],
+          summary: 'The progress of a notification or quiz assignment (notify_students_via_lms, assign_remedial_quiz)',
+          params: {
+            type: 'object',
+            properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+            required: ['id'],
+          },
+        },
+      },
+      async (request) => {
+        const actor = await serviceOrMember(request, tokens, secret, 'read interventions');
+        return getIntervention(deps, actor, (request.params as { id: string }).id);
+      },
+    );
+  };
+}

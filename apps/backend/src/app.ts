@@ -20,7 +20,7 @@ import type { RenderWidget } from './chatkit/widget-item.js';
 import type { Config } from './config.js';
 import type { Db } from './db/pool.js';
 import type { DomainDeps } from './domain/deps.js';
-import { unfinishedInterventions } from './domain/intervention.repository.js';
+import { unfinishedOutboxJobs } from './domain/intervention.repository.js';
 import { createRegistry } from './functions/registry.js';
 import { agentkitRoutes } from './http/agentkit.routes.js';
 import { MAX_BODY_BYTES, registerErrorHandling } from './http/error-handler.js';
@@ -113,7 +113,7 @@ export async function buildApp({
     settings: config.lms,
     log: lmsLog,
     work: deliver,
-    unfinished: () => unfinishedInterventions(db),
+    unfinished: () => unfinishedOutboxJobs(db),
   });
   deps.lms = { settings: config.lms, tokenKey: deriveKey(config.sessionSecret, 'lms-token-encryption'), outbox };
   const registry = createRegistry(deps, log);

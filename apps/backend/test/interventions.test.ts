@@ -233,6 +233,64 @@ describe('notify_students_via_lms through Canvas', () => {
   });
 });
 
+describe('recipients', () => {
+  it('struggling_students: confused on 3 distinct slides in 7 days, or under 60 % on their latest quiz', async () => {
+    const c = await course('canvas', []);
+    const at = (days: number) => new Date(t.clock().getTime() - days * 86_400_000).toISOString();
+    const ping = (name: string, slide: string, days: number) =>
+      t.call('track_confusion', { user_id: `${c.id}-${name}`, course_id: c.id, slide_id: slide, timestamp: at(days) });
+    for (const slide of ['slide-1', 'slide-2', 'slide-3']) await ping('ada', slide, 2); // struggling
+    for (const slide of ['slide-1', 'slide-2']) await ping('alan', slide, 1); // two slides only
+    for (const slide of ['slide-4', 'slide-5', 'slide-6']) await ping('grace', slide, 9); // too long ago
+    // barbara and grace took quizzes: barbara's latest is 1 of 5, grace's latest 4 of 5 (after a poor first one).
+    const attempt = async (name: string, correct: number, minutesAgo: number) => {
+      const quiz = crypto.randomUUID();
+      const questions = [0, 1, 2, 3, 4].map((i) => ({ id: `q${i}`, slide_id: 'slide-1' }));
+      await t.pool.query(
+        `INSERT INTO quizzes (id, course_id, focus, questions, source) VALUES ($1, $2, 'x', $3, 'offline')`,
+        [quiz, c.id, JSON.stringify(questions)],
+      );
+      const id = crypto.randomUUID();
+      const finished = new Date(t.clock().getTime() - minutesAgo * 60_000);
+      await t.pool.query(
+        `INSERT INTO quiz_attempts (id, quiz_id, course_id, user_id, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+        [id, quiz, c.id, `${c.id}-${name}`, finished],
+      );
+      for (const q of questions) {
+        await t.pool.query(
+          `INSERT INTO quiz_answers (attempt_id, course_id, question_id, slide_id, choice_index, correct, answered_at)
+           VALUES ($1, $2, $3, 'slide-1', 0, $4, $5)`,
+          [id, c.id, q.id, Number(q.id.slice(1)) < correct, finished],
+        );
+      }
+    };
+    await t.pool
+      .query(
+        `INSERT INTO enrollments (course_id, user_id, role) VALUES ($1, $2, 'student')
+      ON CONFLICT DO NOTHING`,
+        [c.id, `${c.id}-barbara`],
+      )
+      .catch(async () => {
+        await t.pool.query('INSERT INTO users (id) VALUES ($1)', [`${c.id}-barbara`]);
+        await t.pool.query(`INSERT INTO enrollments (course_id, user_id, role) VALUES ($1, $2, 'student')`, [
+          c.id,
+          `${c.id}-barbara`,
+        ]);
+      });
+    await attempt('barbara', 1, 30);
+    await attempt('grace', 1, 60);
+    await attempt('grace', 4, 10);
+    const response = await t.call('notify_students_via_lms', {
+      course_id: c.id,
+      recipient_filter: 'struggling_students',
+      message: 'Extra help session tomorrow.',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const done = await settled((response.json() as Intervention).intervention_id);
+    expect(Object.keys(statuses(done)).sort()).toStrictEqual(['ada', 'barbara']);
+  });
+});
+
 describe('notify_students_via_lms through Moodle', () => {
   it('reports a message Moodle refused per recipient and delivers the others', async () => {
     const c = await course('moodle', ['ada', 'alan', 'grace']);

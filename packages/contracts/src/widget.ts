@@ -110,13 +110,16 @@ export interface ClassAssistWidgetState {
   quiz: WidgetQuiz | null;
   /** Instructor view: the course's latest LMS intervention and its progress, if any. */
   intervention: WidgetIntervention | null;
+  /** Student view: a quiz the instructor assigned, to take here (graded back to the LMS), until it is finished. */
+  assignment: { title: string; action: WidgetAction } | null;
 }
 
 /** Action types the widget sends, and what each carries in `payload` (function parameter names). */
 export interface WidgetActionPayloads {
   'confusion.ping': { slide_id?: string };
   'question.submit': { question_body: string; anonymous?: boolean | string };
-  'study.quiz': { focus?: string };
+  /** `quiz_id`: take that quiz (an assigned one) instead of a new one. */
+  'study.quiz': { focus?: string; quiz_id?: string };
   'study.explain': { topic?: string };
   'study.notes': { slide_id?: string };
   'quiz.answer': { attempt_id: string; question_id: string; choice_index: number };

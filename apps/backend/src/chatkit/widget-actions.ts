@@ -95,6 +95,17 @@ export async function runWidgetAction(
         break;
       }
       case 'study.quiz': {
+        const assigned = text(payload.quiz_id);
+        if (assigned) {
+          const attempt = await startQuizAttempt(context.deps, actor, {
+            course_id: member.courseId,
+            user_id: member.userId,
+            quiz_id: assigned,
+          });
+          ui.view = 'student';
+          ui.quiz = { attemptId: attempt.attempt_id, questionId: null };
+          break;
+        }
         const quiz = (await call('generate_quiz', {
           ...mine,
           focus: text(payload.focus) || 'confusion-zones',

@@ -158,6 +158,12 @@ export interface QuizAttemptsTable {
   user_id: string;
   started_at: ColumnType<Date, Date, never>;
   finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  score_state: ColumnType<
+    'pending' | 'posted' | 'failed' | null,
+    'pending' | null | undefined,
+    'pending' | 'posted' | 'failed' | null
+  >;
+  score_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface QuizAnswersTable {

@@ -1,8 +1,9 @@
 /** SQL for interventions and their recipients. Every function runs inside the caller's course-scoped transaction. */
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { CourseTx } from '../db/course-scope.js';
 import type { Db } from '../db/pool.js';
 import type { InterventionRecipientsTable, InterventionsTable, RecipientStatus } from '../db/schema.js';
+import type { OutboxJob } from '../lms/outbox.js';
 
 export type InterventionRow = Selectable<InterventionsTable>;
 export type RecipientRow = Selectable<InterventionRecipientsTable>;
@@ -88,15 +89,44 @@ export async function updateRecipients(
 }
 
 /**
- * Ids of interventions not finished (queued or running) in any course, oldest first: the outbox queues them again on
- * start. The one cross-course read here; it returns ids only.
+ * Outbox work left unfinished in any course — interventions queued or running, quiz scores waiting to be posted —
+ * oldest first: the outbox queues it again on start. The one cross-course read here; it returns ids only.
  */
-export async function unfinishedInterventions(db: Db): Promise<string[]> {
-  const rows = await db
+export async function unfinishedOutboxJobs(db: Db): Promise<OutboxJob[]> {
+  const interventions = await db
     .selectFrom('interventions')
     .select('id')
     .where('status', 'in', ['queued', 'running'])
     .orderBy('created_at')
     .execute();
-  return rows.map((r) => r.id);
+  const scores = await db
+    .selectFrom('quiz_attempts')
+    .select('id')
+    .where('score_state', '=', 'pending')
+    .orderBy('finished_at')
+    .execute();
+  return [
+    ...interventions.map((r) => ({ kind: 'intervention' as const, id: r.id })),
+    ...scores.map((r) => ({ kind: 'score' as const, id: r.id })),
+  ];
+}
+
+/** The latest quiz assigned to this student to take in Class Assist (LTI-graded) that they have not finished. */
+export async function openAssignedQuiz(
+  tx: CourseTx,
+  courseId: string,
+  userId: string,
+): Promise<{ quiz_id: string; topics: string[] } | undefined> {
+  const { rows } = await sql<{ quiz_id: string; topics: string[] }>`
+    SELECT q.id AS quiz_id, q.topics
+    FROM intervention_recipients r
+    JOIN interventions i ON i.id = r.intervention_id
+    JOIN quizzes q ON q.intervention_id = i.id
+    WHERE r.course_id = ${courseId} AND r.user_id = ${userId} AND r.status = 'sent'
+      AND i.kind = 'assign' AND i.lms ? 'lineitem_url'
+      AND NOT EXISTS (
+        SELECT 1 FROM quiz_attempts a WHERE a.quiz_id = q.id AND a.user_id = ${userId} AND a.finished_at IS NOT NULL)
+    ORDER BY i.created_at DESC
+    LIMIT 1`.execute(tx);
+  return rows[0];
 }

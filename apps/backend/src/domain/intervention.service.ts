@@ -175,7 +175,14 @@ async function create(
   const body = await request();
   const now = deps.clock();
   const inserted = await inCourse(deps.db, courseId, async (tx) => {
-    const recipients = await findRecipients(tx, courseId, filter, lms.settings, now);
+    const recipients = await findRecipients(
+      tx,
+      courseId,
+      filter,
+      lms.settings,
+      now,
+      lmsKind === 'lti-ags' ? 'lti' : 'lms',
+    );
     const done = recipients.length === 0;
     const stored = await insertIntervention(tx, {
       id,
@@ -216,7 +223,7 @@ async function create(
     if (existing) return existing;
   }
   const view = await getIntervention(deps, actor, id);
-  if (view.status === 'queued') await lms.outbox.enqueue(id);
+  if (view.status === 'queued') await lms.outbox.enqueue({ kind: 'intervention', id });
   if (view.recipients.length === 0) {
     view.message =
       kind === 'notify'
@@ -241,7 +248,8 @@ async function replay(
   if (found.kind !== kind) {
     throw new AppError('conflict', 'This idempotency key was used for a different intervention');
   }
-  if (found.status === 'queued' || found.status === 'running') await deps.lms?.outbox.enqueue(found.intervention_id);
+  if (found.status === 'queued' || found.status === 'running')
+    await deps.lms?.outbox.enqueue({ kind: 'intervention', id: found.intervention_id });
   return found;
 }
 

@@ -63,8 +63,19 @@ export async function insertAnswer(tx: CourseTx, row: Insertable<QuizAnswersTabl
   return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
-export async function finishAttempt(tx: CourseTx, attemptId: string, at: Date): Promise<void> {
-  await tx.updateTable('quiz_attempts').set({ finished_at: at }).where('id', '=', attemptId).execute();
+/**
+ * Marks the attempt finished; when its quiz was assigned with an LMS grade line item, its score becomes pending
+ * (returns true: the caller queues it for the LMS after commit).
+ */
+export async function finishAttempt(tx: CourseTx, attemptId: string, at: Date): Promise<boolean> {
+  const { rows } = await sql<{ score_state: string | null }>`
+    UPDATE quiz_attempts a SET finished_at = ${at},
+      score_state = CASE WHEN EXISTS (
+        SELECT 1 FROM quizzes q JOIN interventions i ON i.id = q.intervention_id
+        WHERE q.id = a.quiz_id AND i.lms ? 'lineitem_url') THEN 'pending' END
+    WHERE a.id = ${attemptId}
+    RETURNING a.score_state`.execute(tx);
+  return rows[0]?.score_state === 'pending';
 }
 
 export interface TopicAccuracyRow {

@@ -97,7 +97,7 @@ export async function answerQuizQuestion(
   input: { course_id: string; attempt_id: string; question_id: string; choice_index: number },
 ): Promise<AnswerOutcome> {
   assertCourseAccess(actor, input.course_id);
-  return inCourse(deps.db, input.course_id, async (tx) => {
+  const outcome = await inCourse(deps.db, input.course_id, async (tx) => {
     const row = await ownAttempt(tx, actor, input.course_id, input.attempt_id, true);
     const questions = row.questions as QuizQuestion[];
     const question = questions.find((q) => q.id === input.question_id);
@@ -116,12 +116,16 @@ export async function answerQuizQuestion(
       answered_at: now,
     });
     const answers = await listAnswers(tx, row.id);
+    let postScore = false;
     if (!row.finished_at && answers.length >= questions.length) {
-      await finishAttempt(tx, row.id, now);
+      postScore = await finishAttempt(tx, row.id, now);
       row.finished_at = now;
     }
-    return { attempt: toAttempt(row, answers), recorded };
+    return { attempt: toAttempt(row, answers), recorded, postScore };
   });
+  // A quiz assigned with an LMS grade line item: the score goes back through the outbox (lms/score-delivery.ts).
+  if (outcome.postScore) await deps.lms?.outbox.enqueue({ kind: 'score', id: input.attempt_id });
+  return { attempt: outcome.attempt, recorded: outcome.recorded };
 }
 
 /**

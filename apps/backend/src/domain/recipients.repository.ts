@@ -14,12 +14,17 @@ export interface Recipient {
   lms_user_id: string | null;
 }
 
+/**
+ * The students `filter` selects, each with the id the LMS knows them by: their LMS user id (Canvas, Moodle), or for
+ * a course graded through LTI only, their LTI user id (`sub`), which AGS scores name.
+ */
 export async function findRecipients(
   tx: CourseTx,
   courseId: string,
   filter: RecipientFilter,
   settings: LmsSettings,
   now: Date,
+  idKind: 'lms' | 'lti' = 'lms',
 ): Promise<Recipient[]> {
   const students = sql`
     SELECT e.user_id FROM enrollments e WHERE e.course_id = ${courseId} AND e.role = 'student'`;
@@ -50,6 +55,7 @@ export async function findRecipients(
       HAVING 100.0 * count(*) FILTER (WHERE ans.correct) / count(*) < ${settings.strugglingQuizPercent}`;
   }
   const { rows } = await sql<Recipient>`
-    SELECT u.id AS user_id, u.lms_user_id FROM users u WHERE u.id IN (${chosen}) ORDER BY u.id`.execute(tx);
+    SELECT u.id AS user_id, ${idKind === 'lti' ? sql`u.lti_sub` : sql`u.lms_user_id`} AS lms_user_id
+    FROM users u WHERE u.id IN (${chosen}) ORDER BY u.id`.execute(tx);
   return rows;
 }

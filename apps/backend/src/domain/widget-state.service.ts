@@ -16,6 +16,7 @@ import type { Actor, Role } from './actor.js';
 import { findCourse, listSlides, type SlideRow, slideLabel } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { getHeatmap } from './heatmap.service.js';
+import { openAssignedQuiz } from './intervention.repository.js';
 import { latestCourseIntervention } from './intervention.service.js';
 import { formatImprovement, loadQuizAttempt, type QuizAttempt, quizImprovement } from './quiz-attempt.service.js';
 import { describeIntervention } from './widget-intervention.js';
@@ -63,6 +64,10 @@ export async function buildWidgetState(
     (await quizImprovement(deps, actor, member.courseId, instructor ? undefined : member.userId)).points,
   );
   const latest = instructor ? await latestCourseIntervention(deps, actor, member.courseId) : undefined;
+  const assigned =
+    view === 'student'
+      ? await inCourse(deps.db, member.courseId, (tx) => openAssignedQuiz(tx, member.courseId, member.userId))
+      : undefined;
   const quiz =
     ui.quiz && view === 'student'
       ? await loadQuizAttempt(deps, actor, member.courseId, ui.quiz.attemptId).then(
@@ -104,6 +109,13 @@ export async function buildWidgetState(
     pending: instructor ? ui.pending : null,
     quiz,
     intervention: latest ? describeIntervention(latest) : null,
+    assignment:
+      assigned && ui.quiz == null
+        ? {
+            title: `Remedial quiz${assigned.topics.length > 0 ? ` on ${assigned.topics.join(', ')}` : ''}`,
+            action: { type: 'study.quiz', payload: { quiz_id: assigned.quiz_id } },
+          }
+        : null,
   };
 }
 

@@ -7,6 +7,53 @@ const spike = {
   properties: { active: { type: 'boolean' }, message: { type: 'string' } },
 } as const;
 
+/** An intervention as the functions answer it and `GET /api/interventions/{id}` shows it. */
+export function intervention(what: string) {
+  return {
+    type: 'object',
+    description: `${what} is queued for delivery through the course's LMS; follow it at GET /api/interventions/{intervention_id}`,
+    required: [
+      'intervention_id',
+      'kind',
+      'status',
+      'lms_kind',
+      'recipients',
+      'lms',
+      'request',
+      'created_at',
+      'finished_at',
+    ],
+    properties: {
+      intervention_id: { type: 'string', format: 'uuid' },
+      kind: { type: 'string', enum: ['notify', 'assign'] },
+      status: { type: 'string', enum: ['queued', 'running', 'completed', 'failed'] },
+      lms_kind: { type: 'string', enum: ['canvas', 'moodle', 'lti-ags'] },
+      recipients: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['user_id', 'status'],
+          properties: {
+            user_id: { type: 'string' },
+            status: { type: 'string', enum: ['queued', 'sent', 'failed'] },
+            reason: { type: 'string' },
+          },
+        },
+      },
+      lms: { type: 'object', additionalProperties: true, description: 'What was created in the LMS' },
+      error: { type: 'string', description: 'Why delivery failed' },
+      request: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'The message, or the quiz id, type and topics',
+      },
+      created_at: { type: 'string', format: 'date-time' },
+      finished_at: { type: ['string', 'null'], format: 'date-time' },
+      message: { type: 'string', description: 'Present when nobody matched' },
+    },
+  };
+}
+
 export const RESULT_SCHEMAS: Partial<Record<FunctionName, object>> = {
   track_confusion: {
     type: 'object',
@@ -128,4 +175,6 @@ export const RESULT_SCHEMAS: Partial<Record<FunctionName, object>> = {
       next_cursor: { type: ['string', 'null'], description: 'Pass as cursor for the next page; null on the last page' },
     },
   },
+  notify_students_via_lms: intervention('The message'),
+  assign_remedial_quiz: intervention('The quiz'),
 };

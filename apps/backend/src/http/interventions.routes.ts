@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { getIntervention } from '../domain/intervention.service.js';
+import { intervention } from '../functions/result-schemas.js';
 import { serviceOrMember } from './session.js';
 
 export function interventionRoutes(deps: DomainDeps, tokens: TokenService, secret: string) {
@@ -23,6 +24,7 @@ export function interventionRoutes(deps: DomainDeps, tokens: TokenService, secre
             properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
             required: ['id'],
           },
+          response: { 200: intervention('The notification or quiz') },
         },
       },
       async (request) => {

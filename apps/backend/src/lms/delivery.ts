@@ -26,6 +26,7 @@ import { LmsError } from './lms-error.js';
 import type { RetryOptions } from './lms-http.js';
 import { createMoodleClient } from './moodle-client.js';
 import type { DeliveryAttempt } from './outbox.js';
+import { createScoreDelivery, platformRefused } from './score-delivery.js';
 
 export interface DeliveryDeps {
   deps: DomainDeps;
@@ -56,8 +57,15 @@ export function createDelivery(d: DeliveryDeps) {
     publicUrl: d.publicUrl,
   });
 
-  /** Runs `work` for the intervention; see the module comment for how failures end. */
-  return async function deliver({ interventionId, lastAttempt }: DeliveryAttempt): Promise<void> {
+  const postScore = createScoreDelivery(d);
+
+  /** Runs one outbox job; see the module comment for how failures end. */
+  return async function deliver({ job, lastAttempt }: DeliveryAttempt): Promise<void> {
+    if (job.kind === 'score') await postScore(job.id, lastAttempt);
+    else await deliverIntervention(job.id, lastAttempt);
+  };
+
+  async function deliverIntervention(interventionId: string, lastAttempt: boolean): Promise<void> {
     const owner = await deps.db
       .selectFrom('interventions')
       .select('course_id')
@@ -77,7 +85,12 @@ export function createDelivery(d: DeliveryDeps) {
       else await assign(courseId, state.row, state.recipients, connection, lms);
       await finish(courseId, interventionId, null);
     } catch (err) {
-      const error = err instanceof LmsError ? err : new LmsError('protocol', String(err), { permanent: false });
+      const error =
+        err instanceof LmsError
+          ? err
+          : new LmsError('protocol', err instanceof Error ? err.message : String(err), {
+              permanent: platformRefused(err),
+            });
       const permanent = error.permanent || lastAttempt;
       log.warn(
         { intervention_id: interventionId, course_id: courseId, kind: error.kind, permanent, err: error.message },
@@ -89,7 +102,7 @@ export function createDelivery(d: DeliveryDeps) {
       }
       await finish(courseId, interventionId, error.message);
     }
-  };
+  }
 
   async function load(courseId: string, id: string) {
     return inCourse(deps.db, courseId, async (tx) => {

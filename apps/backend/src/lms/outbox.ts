@@ -1,8 +1,9 @@
 /**
- * The delivery outbox: every intervention is a durable pg-boss job in PostgreSQL (queue `lms-delivery`, one job per
- * intervention, keyed by its id so it is never queued twice), worked by every Class Assist instance, retried with
- * exponential backoff. On start, interventions left queued or running (a crash between commit and enqueue, a worker
- * killed mid-job) are queued again; their recipients' stored status makes the retry resume, not repeat.
+ * The delivery outbox: every intervention (and every quiz score going back to the LMS) is a durable pg-boss job in
+ * PostgreSQL (queue `lms-delivery`, one job per intervention or attempt, keyed so it is never queued twice), worked
+ * by every Class Assist instance, retried with exponential backoff. On start, work left unfinished (a crash between
+ * commit and enqueue, a worker killed mid-job) is queued again; the stored progress makes the retry resume, not
+ * repeat.
  */
 
 import type pg from 'pg';
@@ -12,15 +13,21 @@ import type { LmsSettings } from '../config.js';
 
 export const DELIVERY_QUEUE = 'lms-delivery';
 
-/** Whether this attempt is the last one pg-boss will make (the worker then records the failure for good). */
+/** What the outbox delivers: an intervention, or the score of a finished quiz attempt (AGS). */
+export interface OutboxJob {
+  kind: 'intervention' | 'score';
+  id: string;
+}
+
+/** A job and whether this is the last attempt pg-boss will make (the worker then records the failure for good). */
 export interface DeliveryAttempt {
-  interventionId: string;
+  job: OutboxJob;
   lastAttempt: boolean;
 }
 
 export interface Outbox {
-  /** Queues delivery of an intervention whose rows are committed (starting the outbox first if needed). */
-  enqueue(interventionId: string): Promise<void>;
+  /** Queues a job whose rows are committed (starting the outbox first if needed); a job queued twice runs once. */
+  enqueue(job: OutboxJob): Promise<void>;
   /** Starts pg-boss, works the queue and re-queues unfinished interventions; main.ts calls it at start. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -32,8 +39,8 @@ export interface OutboxOptions {
   log: Logger;
   /** Delivers one intervention; throws to have pg-boss retry it later. */
   work: (attempt: DeliveryAttempt) => Promise<void>;
-  /** Interventions left unfinished, to queue again at start. */
-  unfinished: () => Promise<string[]>;
+  /** Jobs left unfinished, to queue again at start. */
+  unfinished: () => Promise<OutboxJob[]>;
 }
 
 export function createOutbox({ pool, settings, log, work, unfinished }: OutboxOptions): Outbox {
@@ -57,18 +64,14 @@ export function createOutbox({ pool, settings, log, work, unfinished }: OutboxOp
     expireInSeconds: 900,
   };
 
-  const send = async (interventionId: string) => {
-    await boss.send(
-      DELIVERY_QUEUE,
-      { intervention_id: interventionId },
-      { ...queueOptions, singletonKey: interventionId },
-    );
+  const send = async (job: OutboxJob) => {
+    await boss.send(DELIVERY_QUEUE, { ...job }, { ...queueOptions, singletonKey: `${job.kind}:${job.id}` });
   };
 
   return {
-    async enqueue(interventionId) {
+    async enqueue(job) {
       await this.start();
-      await send(interventionId);
+      await send(job);
     },
 
     start() {
@@ -81,13 +84,15 @@ export function createOutbox({ pool, settings, log, work, unfinished }: OutboxOp
           { pollingIntervalSeconds: 0.5, batchSize: 1, includeMetadata: true },
           async ([job]) => {
             if (!job) return;
-            await work({
-              interventionId: (job.data as { intervention_id: string }).intervention_id,
-              lastAttempt: job.retryCount >= job.retryLimit,
-            });
+            const data = job.data as Partial<OutboxJob>;
+            if ((data.kind !== 'intervention' && data.kind !== 'score') || typeof data.id !== 'string') {
+              log.error({ job: job.id }, 'outbox job of an unknown shape dropped');
+              return;
+            }
+            await work({ job: { kind: data.kind, id: data.id }, lastAttempt: job.retryCount >= job.retryLimit });
           },
         );
-        for (const id of await unfinished()) await send(id);
+        for (const job of await unfinished()) await send(job);
         log.info({ queue: DELIVERY_QUEUE }, 'delivery outbox started');
       })();
       // A failed start (database down) may be tried again.

@@ -91,6 +91,7 @@ export function instructorState(overrides: Partial<ClassAssistWidgetState> = {})
     pending: null,
     quiz: null,
     intervention: null,
+    assignment: null,
   };
   return { ...state, ...overrides };
 }
@@ -203,7 +204,7 @@ function namedFields(form: Node): string[] {
 export const ACTION_PAYLOAD_KEYS: Record<WidgetActionType, string[]> = {
   'confusion.ping': ['slide_id'],
   'question.submit': ['question_body', 'anonymous'],
-  'study.quiz': ['focus'],
+  'study.quiz': ['focus', 'quiz_id'],
   'study.explain': ['topic'],
   'study.notes': ['slide_id'],
   'quiz.answer': ['attempt_id', 'question_id', 'choice_index'],

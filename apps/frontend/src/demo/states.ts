@@ -57,6 +57,7 @@ export function demoState(view: WidgetView, slideIndex = 6): ClassAssistWidgetSt
     pending: null,
     quiz: null,
     intervention: null,
+    assignment: null,
   };
 }
 

@@ -49,3 +49,10 @@ CREATE TABLE intervention_recipients (
 
 -- A quiz assigned through an intervention is linked to it, so its scores can go back to the LMS (AGS).
 ALTER TABLE quizzes ADD COLUMN intervention_id uuid REFERENCES interventions (id) ON DELETE SET NULL;
+
+-- A finished attempt on a quiz assigned with an AGS line item: its score goes back to the LMS through the outbox.
+-- NULL: nothing to post; pending → posted, or failed with the reason.
+ALTER TABLE quiz_attempts
+  ADD COLUMN score_state text CHECK (score_state IN ('pending', 'posted', 'failed')),
+  ADD COLUMN score_error text;
+CREATE INDEX quiz_attempts_score_pending_idx ON quiz_attempts (score_state) WHERE score_state = 'pending';

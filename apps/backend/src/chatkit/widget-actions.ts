@@ -267,12 +267,12 @@ async function intervene(
             options,
           );
     const reach = view.recipients.filter((r) => r.status !== 'failed').length;
-    ui.notice = view.message
-      ? notice('info', view.message)
-      : notice(
-          'success',
-          `${kind === 'notify' ? 'Message' : 'Quiz'} queued for ${reach} student${reach === 1 ? '' : 's'}: progress below.`,
-        );
+    // "Note", not "Done": nothing has reached the LMS yet; the progress box says when it has.
+    ui.notice = notice(
+      'info',
+      view.message ??
+        `${kind === 'notify' ? 'Message' : 'Quiz'} queued for ${reach} student${reach === 1 ? '' : 's'}: progress below.`,
+    );
     return;
   }
   const confirmation_id = randomUUID();

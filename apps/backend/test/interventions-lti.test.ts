@@ -166,7 +166,8 @@ describe('a remedial quiz graded through LTI', () => {
         params: { thread_id: threadId, item_id: widget.id, action },
       });
       expect(events.find((e) => e.type === 'error')).toBeUndefined();
-      return (events.find((e) => e.type === 'thread.item.replaced')?.item as WireItem).widget as Node;
+      const replaced = events.find((e) => e.type === 'thread.item.replaced');
+      return (replaced?.item as WireItem | undefined)?.widget as Node;
     };
     let current = await act(start?.onClickAction);
     for (let i = 0; i < 5; i++) {

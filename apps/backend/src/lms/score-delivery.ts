@@ -23,7 +23,7 @@ interface ScoreRow {
 /** The platform refused the request (HTTP 4xx other than 408/429): it will refuse it again, so retrying cannot help. */
 export function platformRefused(err: unknown): boolean {
   const status = err instanceof AppError ? /\(HTTP (\d{3})\b/.exec(err.message)?.[1] : undefined;
-  return status !== undefined && status.startsWith('4') && status !== '408' && status !== '429';
+  return /^4\d\d$/.test(status ?? '') && status !== '408' && status !== '429';
 }
 
 export function createScoreDelivery({ deps, log, courseAgs }: DeliveryDeps) {
@@ -49,7 +49,7 @@ export function createScoreDelivery({ deps, log, courseAgs }: DeliveryDeps) {
       LEFT JOIN interventions i ON i.id = q.intervention_id
       WHERE a.id = ${attemptId}`.execute(deps.db);
     const row = rows[0];
-    if (!row || row.score_state !== 'pending') return;
+    if (row?.score_state !== 'pending') return;
     const fail = (reason: string) => settle(row.course_id, attemptId, 'failed', reason);
     if (!row.lineitem_url) return fail('The quiz has no LMS grade line item');
     if (!row.lti_sub) return fail('The student has no LTI user id (they never launched Class Assist from the LMS)');

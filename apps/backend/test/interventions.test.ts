@@ -370,3 +370,39 @@ describe('a worker restart', () => {
     }
   });
 });
+
+describe('two instances working one outbox', () => {
+  it('delivers every intervention exactly once, whichever instance queued it', async () => {
+    const b = await buildTestApp({ appDeps: FAST, databaseUrl: t.databaseUrl });
+    try {
+      await Promise.all([t.app.outbox.start(), b.app.outbox.start()]);
+      const c = await course('canvas', ['ada', 'alan', 'grace']);
+      canvas.failNext(3, '500', { pathPrefix: '/api/v1/conversations' });
+      const before = canvas.messages.length;
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const app = i % 2 === 0 ? t : b;
+        const response = await app.call('notify_students_via_lms', {
+          course_id: c.id,
+          recipient_filter: 'confused_students',
+          message: `Announcement ${i}`,
+        });
+        expect(response.statusCode, response.body).toBe(200);
+        ids.push((response.json() as Intervention).intervention_id);
+      }
+      for (const id of ids) expect((await settled(id)).status).toBe('completed');
+      const sent = canvas.messages.slice(before);
+      expect(sent).toHaveLength(18);
+      for (let i = 0; i < 6; i++) {
+        expect(
+          sent
+            .filter((m) => m.body === `Announcement ${i}`)
+            .map((m) => m.recipientId)
+            .sort(),
+        ).toStrictEqual(['101', '102', '103']);
+      }
+    } finally {
+      await b.close();
+    }
+  });
+});

@@ -7,6 +7,8 @@ const proxied = ['/api', '/chatkit', '/dev', '/lti', '/mcp', '/docs', '/healthz'
 
 export default defineConfig({
   plugins: [react()],
+  // The workspace packages from their TypeScript sources (tsconfig `paths`); their `exports` name the built JS.
+  resolve: { tsconfigPaths: true },
   build: { outDir: 'dist', emptyOutDir: true },
   server: {
     port: 5173,

@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { StudyProvider } from './ai/provider.js';
@@ -17,7 +22,7 @@ import { createTokenService } from './auth/tokens.js';
 import { chatkitRoutes } from './chatkit/chatkit.routes.js';
 import { createClassAssistChatKit } from './chatkit/class-assist-chatkit.js';
 import type { RenderWidget } from './chatkit/widget-item.js';
-import type { Config } from './config.js';
+import type { Config, TrustProxy } from './config.js';
 import type { Db } from './db/pool.js';
 import type { DomainDeps } from './domain/deps.js';
 import { unfinishedOutboxJobs } from './domain/intervention.repository.js';
@@ -31,7 +36,10 @@ import { interventionRoutes } from './http/interventions.routes.js';
 import { lmsAdminRoutes } from './http/lms-admin.routes.js';
 import { materialRoutes } from './http/material.routes.js';
 import { quizExportRoutes } from './http/quiz-export.routes.js';
+import { registerRateLimits } from './http/rate-limits.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { sessionRoutes } from './http/session.routes.js';
+import { readTls } from './http/tls.js';
 import { createDelivery } from './lms/delivery.js';
 import type { RetryOptions } from './lms/lms-http.js';
 import { createOutbox, type Outbox } from './lms/outbox.js';
@@ -40,6 +48,8 @@ import type { PlatformJwks } from './lti/platform-jwks.js';
 import { ltiPlugin } from './lti/plugin.js';
 import { createToolKeys, type ToolKeys } from './lti/tool-keys.js';
 import { mcpRoutes } from './mcp/mcp.routes.js';
+import { createMetrics } from './metrics/metrics.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
 import { createCourseEvents } from './realtime/course-events.js';
 import { liveRoutes } from './realtime/live.routes.js';
 import { createClassAssistWidget } from './widget/class-assist-widget.js';
@@ -79,7 +89,12 @@ export async function buildApp({
   study = createStudyProvider(config, log.child({ module: 'study' })),
   lmsHttp,
 }: AppDeps): Promise<FastifyInstance> {
+  const tls = config.http.tls ? readTls(config.http.tls) : undefined;
   const app = Fastify({
+    // HTTPS directly when TLS_CERT and TLS_KEY are set (typed as the plain server: both serve requests the same way).
+    ...(tls ? { https: tls } : {}),
+    // Behind proxies (TRUST_PROXY), request.ip and the protocol come from their X-Forwarded-* headers.
+    trustProxy: trustProxyOption(config.http.trustProxy),
     loggerInstance: log as FastifyBaseLogger,
     // Fastify's own request lines include the client address; ours (below) do not.
     logController: new LogController({ disableRequestLogging: true }),
@@ -95,8 +110,9 @@ export async function buildApp({
     return503OnClosing: true,
     // Route schemas validate exactly what they say: no type coercion, no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
-  });
-  const deps: DomainDeps = { db, pool, classroom: config.classroom, clock, study };
+  } as FastifyServerOptions);
+  const metrics = createMetrics(pool);
+  const deps: DomainDeps = { db, pool, classroom: config.classroom, clock, study, metrics };
   const keys =
     toolKeys ??
     createToolKeys({ db, sessionSecret: config.sessionSecret, graceDays: config.lti.keyRotationGraceDays, clock });
@@ -140,6 +156,14 @@ export async function buildApp({
   });
 
   registerErrorHandling(app);
+  await registerSecurityHeaders(app, config, tls !== undefined);
+  await registerRateLimits(app, {
+    settings: config.rateLimit,
+    redisUrl: config.redisUrl,
+    tokens,
+    agentkitSecret: config.agentkitSecret,
+    log: log.child({ module: 'rate-limits' }),
+  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -155,6 +179,7 @@ export async function buildApp({
 
   await app.register(cookie);
   await app.register(healthRoutes(pool));
+  await app.register(metricsRoutes(metrics, config.metricsToken));
   await app.register(agentkitRoutes(registry, config.agentkitSecret));
   await app.register(mcpRoutes(registry, config.agentkitSecret, VERSION));
   await app.register(sessionRoutes(deps, tokens, config));
@@ -174,6 +199,11 @@ export async function buildApp({
   await app.register(ltiPlugin({ deps, config, tokens, toolKeys: keys, platformJwks: ltiPlatformJwks }));
   await app.register(frontendRoutes(frontendDist));
   return app;
+}
+
+/** TRUST_PROXY for Fastify: a number of proxies becomes "trust the nearest n hops". */
+function trustProxyOption(value: TrustProxy): FastifyServerOptions['trustProxy'] {
+  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
 }
 
 declare module 'fastify' {

@@ -3,7 +3,8 @@
  * the server receives as an argument. Every variable is listed in `.env.example` and the README.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -37,12 +38,16 @@ export interface Config {
   agentkitSecret: string;
   sessionSecret: string;
   logLevel: string;
+  /** Bearer token required by GET /metrics; empty leaves it open (bind to a private network then). */
+  metricsToken: string;
   openai: OpenAISettings;
   chatkit: { workflowId: string; domainKey: string };
   redisUrl: string;
   classroom: ClassroomSettings;
   lti: LtiSettings;
   lms: LmsSettings;
+  rateLimit: RateLimitSettings;
+  http: HttpSettings;
 }
 
 /** Interventions through the LMS (lms/): default connections and who counts as confused or struggling. */
@@ -84,6 +89,41 @@ export interface LtiSettings {
   keyRotationGraceDays: number;
 }
 
+/** Limits per minute (@fastify/rate-limit; in Redis when REDIS_URL is set, else in this process). */
+export interface RateLimitSettings {
+  /** RATE_LIMIT=off turns every limit off (benchmarks, tests). */
+  enabled: boolean;
+  /** Requests of one signed-in member (user in a course), on any route. */
+  perMinute: number;
+  /** Requests without a session, per client address (a lecture hall behind one NAT opens the page together). */
+  ipPerMinute: number;
+  /** `track_confusion` and `submit_question` (each) per student, whatever the transport. */
+  pingPerMinute: number;
+  /** Calls with the AgentKit secret, per course (the body's `course_id`). */
+  servicePerMinute: number;
+  /** Key prefix in Redis. */
+  redisPrefix: string;
+}
+
+/** Fastify's trustProxy: whether, how many, or which proxies' X-Forwarded-* headers to believe. */
+export type TrustProxy = boolean | number | string[];
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/** How the server faces browsers and proxies. */
+export interface HttpSettings {
+  trustProxy: TrustProxy;
+  /** Origins allowed to call the API from a browser (CORS); empty: same origin only. */
+  corsOrigins: string[];
+  /** CSP frame-ancestors: who may frame the page (the LMS). */
+  frameAncestors: string[];
+  /** Serve HTTPS directly with these PEM files. */
+  tls: TlsFiles | undefined;
+}
+
 export type OpenAIApi = 'auto' | 'responses' | 'chat_completions';
 
 type Env = Record<string, string | undefined>;
@@ -118,7 +158,8 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
   const production = nodeEnv === 'production';
   const port = int('PORT', 4000, 0, 65535);
   const host = str('HOST', production ? '0.0.0.0' : '127.0.0.1');
-  const publicUrl = str('PUBLIC_URL', `http://localhost:${port}`).replace(/\/+$/, '');
+  const tls = readTls(str, problems);
+  const publicUrl = str('PUBLIC_URL', `${tls ? 'https' : 'http'}://localhost:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^\s/]+/.test(publicUrl)) problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
   const databaseUrl = str('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -164,6 +205,7 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
     agentkitSecret,
     sessionSecret,
     logLevel: str('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info'),
+    metricsToken: str('METRICS_TOKEN'),
     openai: {
       apiKey: str('OPENAI_API_KEY'),
       baseUrl: str('OPENAI_BASE_URL'),
@@ -196,6 +238,20 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
       strugglingQuizPercent: int('INTERVENTION_STRUGGLING_QUIZ_PERCENT', 60, 0, 100),
       retryLimit: int('LMS_RETRY_LIMIT', 6, 0, 50),
       retryDelaySeconds: int('LMS_RETRY_DELAY_SECONDS', 5, 1, 3_600),
+    },
+    rateLimit: {
+      enabled: readSwitch(str('RATE_LIMIT', 'on'), 'RATE_LIMIT', problems),
+      perMinute: int('RATE_LIMIT_PER_MINUTE', 300, 1, 1_000_000),
+      ipPerMinute: int('RATE_LIMIT_IP_PER_MINUTE', 3000, 1, 1_000_000),
+      pingPerMinute: int('RATE_LIMIT_PING_PER_MINUTE', 20, 1, 1_000_000),
+      servicePerMinute: int('RATE_LIMIT_SERVICE_PER_MINUTE', 3000, 1, 1_000_000),
+      redisPrefix: str('RATE_LIMIT_REDIS_PREFIX', 'class-assist:rate-limit:'),
+    },
+    http: {
+      trustProxy: readTrustProxy(str('TRUST_PROXY'), problems),
+      corsOrigins: readOrigins(str('CORS_ORIGINS'), problems),
+      frameAncestors: readFrameAncestors(str('FRAME_ANCESTORS', production ? "'self' https:" : '*'), problems),
+      tls,
     },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
@@ -236,6 +292,83 @@ export function withDevelopmentSecrets(config: Config): Config {
     agentkitSecret: config.agentkitSecret || next.agentkitSecret,
     sessionSecret: config.sessionSecret || next.sessionSecret,
   });
+}
+
+/** A boolean switch: on/off, true/false, 1/0. */
+function readSwitch(raw: string, name: string, problems: string[]): boolean {
+  const value = raw.toLowerCase();
+  if (['on', 'true', '1'].includes(value)) return true;
+  if (['off', 'false', '0'].includes(value)) return false;
+  problems.push(`${name} must be on or off (got "${raw}")`);
+  return true;
+}
+
+/** TRUST_PROXY as Fastify's trustProxy: true, false, a number of hops, or a list of addresses and CIDR ranges. */
+function readTrustProxy(raw: string, problems: string[]): TrustProxy {
+  const value = raw.toLowerCase();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    return family === 0 || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= bits));
+  });
+  if (bad.length > 0) {
+    problems.push(
+      `TRUST_PROXY must be true, false, a number of proxies, or comma-separated addresses/CIDR ranges (bad: ${bad.join(', ')})`,
+    );
+  }
+  return entries;
+}
+
+/** CORS_ORIGINS: comma-separated origins (`https://host[:port]`, no path). */
+function readOrigins(raw: string, problems: string[]): string[] {
+  const origins = raw
+    .split(',')
+    .map((entry) => entry.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  const bad = origins.filter((origin) => !/^https?:\/\/[^\s/?#]+$/i.test(origin));
+  if (bad.length > 0)
+    problems.push(`CORS_ORIGINS must list origins like https://lms.example.edu (bad: ${bad.join(', ')})`);
+  return origins;
+}
+
+/** FRAME_ANCESTORS: CSP sources (space- or comma-separated): 'self', 'none', *, https:, https://lms.example.edu … */
+function readFrameAncestors(raw: string, problems: string[]): string[] {
+  const sources = raw.split(/[\s,]+/).filter(Boolean);
+  const source = /^('self'|'none'|\*|[a-z][a-z0-9+.-]*:|[a-z][a-z0-9+.-]*:\/\/[\w*.-]+(:\d+|:\*)?)$/i;
+  const bad = sources.filter((entry) => !source.test(entry));
+  if (sources.length === 0 || bad.length > 0) {
+    problems.push(
+      `FRAME_ANCESTORS must list CSP sources such as 'self' https://lms.example.edu (bad: ${bad.join(', ') || 'empty'})`,
+    );
+  }
+  return sources;
+}
+
+/** TLS_CERT and TLS_KEY (PEM files): both or neither, and readable. */
+function readTls(str: (name: string) => string, problems: string[]): TlsFiles | undefined {
+  const certFile = str('TLS_CERT');
+  const keyFile = str('TLS_KEY');
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    problems.push(`TLS_CERT and TLS_KEY must be set together (only ${certFile ? 'TLS_CERT' : 'TLS_KEY'} is set)`);
+    return undefined;
+  }
+  for (const [name, file] of [
+    ['TLS_CERT', certFile],
+    ['TLS_KEY', keyFile],
+  ] as const) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      problems.push(`${name} cannot be read: ${path.resolve(file)} (${(err as NodeJS.ErrnoException).code})`);
+    }
+  }
+  return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }
 
 function readProcessEnv(): Env {

@@ -12,6 +12,9 @@ import { seedDemoCourse } from './db/seed-demo.js';
 import { createLogger } from './logger.js';
 import { printBanner } from './startup-banner.js';
 
+/** How long shutdown waits for requests in flight (container platforms kill after 30 s by default). */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 async function main(): Promise<void> {
   const started = performance.now();
   const config = withDevelopmentSecrets(loadConfig());
@@ -50,7 +53,13 @@ async function main(): Promise<void> {
     if (applied.length > 0) log.info({ applied }, 'applied migrations');
 
     const app = await buildApp({ config, pool, db, log });
-    cleanups.push(() => app.close());
+    cleanups.push(async () => {
+      // Stops accepting, ends live streams, waits for requests in flight; one stuck past the grace period is cut
+      // so the database below still stops cleanly before an orchestrator's SIGKILL.
+      const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+      await app.close();
+      clearTimeout(deadline);
+    });
     await app.listen({ port: config.port, host: config.host });
     printBanner(config, embedded, performance.now() - started);
     // Every instance works the delivery outbox; a database that is down now only delays it to the first enqueue.

@@ -61,6 +61,8 @@ export async function runWidgetAction(
     throw new CustomStreamError(`Unknown widget action "${action.type.slice(0, 100)}"`);
   }
   const type = action.type as WidgetActionType;
+  // Counted once the type is known to be one of ours, so the label's values stay the widget's action names.
+  context.deps.metrics?.widgetActions.inc({ type });
   if (INSTRUCTOR_ACTIONS.includes(type) && member.role !== 'instructor') {
     throw new CustomStreamError('Only instructors of this course can do this.');
   }

@@ -21,6 +21,8 @@ export interface TrackConfusionInput {
 /**
  * Records that a student is confused, on the given slide or else the course's current slide, and answers with the
  * class's confusion right now. A repeat within the dedupe window is answered `duplicate: true` and stores nothing.
+ * With metrics, a ping that brings the class into a spike is counted, and its change notification carries the wall
+ * time of that judgement (`spike_at`), so the live stream can measure how long the instructor waited.
  */
 export async function trackConfusion(
   deps: DomainDeps,
@@ -42,7 +44,7 @@ export async function trackConfusion(
   }
   // A client clock slightly ahead of ours: the ping happened now, and counts now.
   const occurredAt = new Date(Math.min(given.getTime(), now.getTime()));
-  return inCourse(deps.db, input.course_id, async (tx) => {
+  const { result, spikeStarted } = await inCourse(deps.db, input.course_id, async (tx) => {
     await touchMember(tx, input.course_id, input.user_id, now);
     const slideId = input.slide_id ?? (await currentSlideId(tx, input.course_id));
     if (slideId) await ensureSlide(tx, input.course_id, slideId);
@@ -53,9 +55,14 @@ export async function trackConfusion(
       occurredAt,
       dedupeSeconds: deps.classroom.dedupeSeconds,
     });
-    if (eventId !== null) await announceCourseChange(tx, input.course_id, 'confusion');
     const spike = await judgeCourse(deps, tx, input.course_id, now);
-    return {
+    // A new spike (not one already going on), told apart in process so the hot path runs no extra query.
+    const started = eventId !== null && (deps.metrics?.spikeVerdict(input.course_id, spike.active) ?? false);
+    // Wall time, not deps.clock(): it is compared with the wall time at which a live stream is told.
+    if (eventId !== null) {
+      await announceCourseChange(tx, input.course_id, 'confusion', started ? { spikeAt: Date.now() } : {});
+    }
+    const answer: TrackConfusionResult = {
       success: true,
       threshold_exceeded: spike.active,
       current_percentage: spike.percentage,
@@ -63,7 +70,10 @@ export async function trackConfusion(
       active_students: spike.activeStudents,
       duplicate: eventId === null,
     };
+    return { result: answer, spikeStarted: started };
   });
+  if (spikeStarted) deps.metrics?.spikesDetected.inc();
+  return result;
 }
 
 /** The course's spike verdict at `now`: confused students in the spike window against active students. */

@@ -121,6 +121,16 @@ export async function enrollMember(
 }
 
 /** Tells every live view of the course that something changed, when the transaction commits. */
-export async function announceCourseChange(tx: CourseTx, courseId: string, reason: string): Promise<void> {
-  await sql`SELECT pg_notify('class_assist_course', ${JSON.stringify({ course_id: courseId, reason })})`.execute(tx);
+export async function announceCourseChange(
+  tx: CourseTx,
+  courseId: string,
+  reason: string,
+  detail: { spikeAt?: number } = {},
+): Promise<void> {
+  const payload = {
+    course_id: courseId,
+    reason,
+    ...(detail.spikeAt === undefined ? {} : { spike_at: detail.spikeAt }),
+  };
+  await sql`SELECT pg_notify('class_assist_course', ${JSON.stringify(payload)})`.execute(tx);
 }

@@ -4,6 +4,7 @@ import type { StudyProvider } from '../ai/provider.js';
 import type { ClassroomSettings, LmsSettings } from '../config.js';
 import type { Db } from '../db/pool.js';
 import type { Outbox } from '../lms/outbox.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface DomainDeps {
   db: Db;
@@ -16,6 +17,8 @@ export interface DomainDeps {
   study?: StudyProvider;
   /** LMS interventions: settings, the key sealing LMS tokens, the delivery outbox. */
   lms?: { settings: LmsSettings; tokenKey: Buffer; outbox: Outbox };
+  /** The instance's Prometheus instruments; nothing is recorded when absent. */
+  metrics?: Metrics;
 }
 
 /** `part` of `whole` as a percentage with one decimal; 0 when `whole` is 0. */

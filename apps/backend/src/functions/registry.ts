@@ -1,7 +1,7 @@
 /**
  * The one registry of the nine functions: the specification's definition of each, and its handler. HTTP, MCP and
- * ChatKit are derived from it; each call is validated here, timed and logged here, and never logs an anonymous
- * author.
+ * ChatKit are derived from it; each call is validated here, timed, counted and logged here, and never logs an
+ * anonymous author.
  */
 import {
   FUNCTION_DEFINITIONS,
@@ -78,6 +78,10 @@ export interface FunctionRegistry {
 
 export function createRegistry(deps: DomainDeps, log: Logger): FunctionRegistry {
   const calls = log.child({ module: 'functions' });
+  const record = (name: FunctionName, outcome: string, ms: number) => {
+    deps.metrics?.functionCalls.inc({ function: name, outcome });
+    deps.metrics?.functionDuration.observe({ function: name }, ms / 1000);
+  };
   return {
     definitions: FUNCTION_DEFINITIONS,
     has: isFunctionName,
@@ -94,15 +98,19 @@ export function createRegistry(deps: DomainDeps, log: Logger): FunctionRegistry 
           o: CallOptions,
         ) => Promise<FunctionOutcome>;
         const outcome = await handler(deps, actor, valid, options);
-        calls.info({ ...fields, outcome: 'ok', duration_ms: elapsed(started) }, 'function call');
+        const ms = elapsed(started);
+        calls.info({ ...fields, outcome: 'ok', duration_ms: ms }, 'function call');
+        record(name, 'ok', ms);
         return outcome;
       } catch (err) {
         const code = err instanceof AppError ? err.code : 'internal';
         const level = code === 'internal' || code === 'unavailable' ? 'error' : 'info';
+        const ms = elapsed(started);
         calls[level](
-          { ...fields, outcome: code, duration_ms: elapsed(started), ...(level === 'error' ? { err } : {}) },
+          { ...fields, outcome: code, duration_ms: ms, ...(level === 'error' ? { err } : {}) },
           'function call',
         );
+        record(name, code, ms);
         throw err;
       }
     },

@@ -21,6 +21,7 @@ import { type LmsConnection, resolveLmsConnection } from '../domain/lms-connecti
 import type { QuizQuestion } from '../domain/study.service.js';
 import { escapeHtml } from '../http/html.js';
 import type { CourseAgsResolver } from '../lti/course-ags.js';
+import type { OutboxOutcome } from '../metrics/metrics.js';
 import { type CanvasQuizType, createCanvasClient } from './canvas-client.js';
 import { LmsError } from './lms-error.js';
 import type { RetryOptions } from './lms-http.js';
@@ -59,13 +60,22 @@ export function createDelivery(d: DeliveryDeps) {
 
   const postScore = createScoreDelivery(d);
 
-  /** Runs one outbox job; see the module comment for how failures end. */
+  /** Runs one outbox job and counts how it ended; see the module comment for how failures end. */
   return async function deliver({ job, lastAttempt }: DeliveryAttempt): Promise<void> {
-    if (job.kind === 'score') await postScore(job.id, lastAttempt);
-    else await deliverIntervention(job.id, lastAttempt);
+    const count = (outcome: OutboxOutcome) => deps.metrics?.outboxDeliveries.inc({ kind: job.kind, outcome });
+    try {
+      const outcome =
+        job.kind === 'score' ? await postScore(job.id, lastAttempt) : await deliverIntervention(job.id, lastAttempt);
+      if (outcome) count(outcome);
+    } catch (err) {
+      // Thrown back to pg-boss: retried later, unless this was its last attempt.
+      count(lastAttempt ? 'failed' : 'retry');
+      throw err;
+    }
   };
 
-  async function deliverIntervention(interventionId: string, lastAttempt: boolean): Promise<void> {
+  /** Works the intervention; answers how it ended, or undefined when it had ended already (or is gone). */
+  async function deliverIntervention(interventionId: string, lastAttempt: boolean): Promise<OutboxOutcome | undefined> {
     const owner = await deps.db
       .selectFrom('interventions')
       .select('course_id')
@@ -83,7 +93,7 @@ export function createDelivery(d: DeliveryDeps) {
       const connection = resolved.connection;
       if (state.row.kind === 'notify') await notify(courseId, state.row, state.recipients, connection);
       else await assign(courseId, state.row, state.recipients, connection, lms);
-      await finish(courseId, interventionId, null);
+      return await finish(courseId, interventionId, null);
     } catch (err) {
       const error =
         err instanceof LmsError
@@ -100,7 +110,7 @@ export function createDelivery(d: DeliveryDeps) {
         await save(courseId, interventionId, { status: 'running', error: error.message });
         throw error;
       }
-      await finish(courseId, interventionId, error.message);
+      return await finish(courseId, interventionId, error.message);
     }
   }
 
@@ -126,8 +136,8 @@ export function createDelivery(d: DeliveryDeps) {
   }
 
   /** Ends the intervention: recipients still queued fail with `error`; failed when nobody was reached. */
-  async function finish(courseId: string, id: string, error: string | null) {
-    await inCourse(deps.db, courseId, async (tx) => {
+  async function finish(courseId: string, id: string, error: string | null): Promise<OutboxOutcome> {
+    return inCourse(deps.db, courseId, async (tx) => {
       const recipients = await listRecipients(tx, id);
       const open = recipients.filter((r) => r.status === 'queued').map((r) => r.user_id);
       const now = deps.clock();
@@ -135,13 +145,10 @@ export function createDelivery(d: DeliveryDeps) {
         await updateRecipients(tx, id, open, { status: 'failed', reason: error ?? 'Not delivered', updated_at: now });
       }
       const reached = recipients.some((r) => r.status === 'sent');
-      await updateIntervention(tx, id, {
-        status: error && !reached ? 'failed' : 'completed',
-        error,
-        finished_at: now,
-        updated_at: now,
-      });
+      const status = error && !reached ? 'failed' : 'completed';
+      await updateIntervention(tx, id, { status, error, finished_at: now, updated_at: now });
       await announceCourseChange(tx, courseId, 'intervention');
+      return status;
     });
   }
 

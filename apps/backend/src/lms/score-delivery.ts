@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { inCourse } from '../db/course-scope.js';
 import { announceCourseChange } from '../domain/course.repository.js';
 import { AppError } from '../errors.js';
+import type { OutboxOutcome } from '../metrics/metrics.js';
 import type { DeliveryDeps } from './delivery.js';
 
 interface ScoreRow {
@@ -27,7 +28,12 @@ export function platformRefused(err: unknown): boolean {
 }
 
 export function createScoreDelivery({ deps, log, courseAgs }: DeliveryDeps) {
-  const settle = async (courseId: string, attemptId: string, state: 'posted' | 'failed', error: string | null) => {
+  const settle = async (
+    courseId: string,
+    attemptId: string,
+    state: 'posted' | 'failed',
+    error: string | null,
+  ): Promise<OutboxOutcome> => {
     await inCourse(deps.db, courseId, async (tx) => {
       await tx
         .updateTable('quiz_attempts')
@@ -36,9 +42,11 @@ export function createScoreDelivery({ deps, log, courseAgs }: DeliveryDeps) {
         .execute();
       await announceCourseChange(tx, courseId, 'score');
     });
+    return state === 'posted' ? 'completed' : 'failed';
   };
 
-  return async function postScore(attemptId: string, lastAttempt: boolean): Promise<void> {
+  /** Posts the attempt's score; answers how the attempt ended, or undefined when there was nothing to post. */
+  return async function postScore(attemptId: string, lastAttempt: boolean): Promise<OutboxOutcome | undefined> {
     const { rows } = await sql<ScoreRow>`
       SELECT a.course_id, u.lti_sub, i.lms ->> 'lineitem_url' AS lineitem_url, a.finished_at, a.score_state,
              (SELECT count(*) FILTER (WHERE correct) FROM quiz_answers WHERE attempt_id = a.id)::int AS correct,
@@ -65,7 +73,7 @@ export function createScoreDelivery({ deps, log, courseAgs }: DeliveryDeps) {
         gradingProgress: 'FullyGraded',
         comment: 'Remedial quiz taken in Class Assist',
       });
-      await settle(row.course_id, attemptId, 'posted', null);
+      return await settle(row.course_id, attemptId, 'posted', null);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const permanent = platformRefused(err);

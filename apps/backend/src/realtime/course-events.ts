@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 export const CHANNEL = 'class_assist_course';
 const COALESCE_MS = 50;
 
-export type CourseListener = (reason: string) => void;
+/** Told why the course changed and, for the ping that started a spike, the wall time (ms) it was judged. */
+export type CourseListener = (reason: string, spikeAt?: number) => void;
 
 export interface CourseEvents {
   /** Calls `listener` after changes to the course; returns the unsubscribe function. */
@@ -19,31 +20,38 @@ export interface CourseEvents {
 
 export function createCourseEvents(pool: pg.Pool, log: Logger): CourseEvents {
   const listeners = new Map<string, Set<CourseListener>>();
-  const pending = new Map<string, { reasons: Set<string>; timer: NodeJS.Timeout }>();
+  // Per course, the reasons waiting to be delivered, each with the earliest spike time among them.
+  const pending = new Map<string, { reasons: Map<string, number | undefined>; timer: NodeJS.Timeout }>();
   let client: pg.PoolClient | undefined;
   let connecting: Promise<void> | undefined;
   let closed = false;
   let retryMs = 500;
   let listenedBefore = false;
 
-  const deliver = (courseId: string, reason: string) => {
+  const deliver = (courseId: string, reason: string, spikeAt?: number) => {
     const entry = pending.get(courseId);
     if (entry) {
-      entry.reasons.add(reason);
+      const earlier = entry.reasons.get(reason);
+      entry.reasons.set(reason, earlier === undefined ? spikeAt : Math.min(earlier, spikeAt ?? earlier));
       return;
     }
-    const reasons = new Set([reason]);
+    const reasons = new Map([[reason, spikeAt]]);
     const timer = setTimeout(() => {
       pending.delete(courseId);
-      for (const listener of listeners.get(courseId) ?? []) for (const why of reasons) listener(why);
+      for (const listener of listeners.get(courseId) ?? []) for (const [why, at] of reasons) listener(why, at);
     }, COALESCE_MS);
     pending.set(courseId, { reasons, timer });
   };
 
   const onNotification = (message: pg.Notification) => {
     try {
-      const { course_id, reason } = JSON.parse(message.payload ?? '{}') as { course_id?: string; reason?: string };
-      if (typeof course_id === 'string' && listeners.has(course_id)) deliver(course_id, reason ?? 'change');
+      const { course_id, reason, spike_at } = JSON.parse(message.payload ?? '{}') as {
+        course_id?: string;
+        reason?: string;
+        spike_at?: unknown;
+      };
+      const spikeAt = typeof spike_at === 'number' ? spike_at : undefined;
+      if (typeof course_id === 'string' && listeners.has(course_id)) deliver(course_id, reason ?? 'change', spikeAt);
     } catch {
       log.warn({ channel: message.channel }, 'ignored a malformed course notification');
     }

@@ -45,13 +45,19 @@ export function liveRoutes(deps: DomainDeps, tokens: TokenService, events: Cours
         const send = (event: LiveEvent) => raw.write(`data: ${JSON.stringify(event)}\n\n`);
         raw.write('retry: 2000\n\n');
         send({ type: 'hello', course_id: identity.courseId });
-        const unsubscribe = events.subscribe(identity.courseId, (reason) =>
-          send({ type: 'course.changed', course_id: identity.courseId, reason: reason as 'confusion' }),
-        );
+        const unsubscribe = events.subscribe(identity.courseId, (reason, spikeAt) => {
+          send({ type: 'course.changed', course_id: identity.courseId, reason: reason as 'confusion' });
+          // The instructor's page now refreshes into the spike warning: how long after the triggering ping.
+          if (spikeAt !== undefined && identity.role === 'instructor') {
+            deps.metrics?.spikeNotifySeconds.observe(Math.max(0, Date.now() - spikeAt) / 1000);
+          }
+        });
         const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
         const presence = setInterval(markPresent, PRESENCE_MS);
         open.add(raw);
+        deps.metrics?.sseConnections.inc();
         raw.once('close', () => {
+          deps.metrics?.sseConnections.dec();
           open.delete(raw);
           unsubscribe();
           clearInterval(keepalive);

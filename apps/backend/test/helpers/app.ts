@@ -71,6 +71,8 @@ export async function buildTestApp(
     AGENTKIT_SECRET: TEST_SECRET,
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     DATABASE_URL: database.url,
+    // Limits are off unless a test asks for them (rate-limits.test.ts), so suites never trip over each other's calls.
+    RATE_LIMIT: 'off',
     ...options.env,
   });
   const logs: string[] = [];

@@ -13,14 +13,19 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `tsx apps/backend/src/main.ts` from the repository root with `env` on top of a clean environment. */
-export function startServer(env: Record<string, string>): ServerProcess {
+/**
+ * Starts Class Assist from the repository root with `env` on top of a clean environment: `tsx
+ * apps/backend/src/main.ts` as `npm start` does, or with `from: 'build'` the production build, `node
+ * apps/backend/dist/main.js` (run `npm run build` first).
+ */
+export function startServer(env: Record<string, string>, from: 'source' | 'build' = 'source'): ServerProcess {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
       ([key]) => !/^(DATABASE_URL|TEST_DATABASE_URL|AGENTKIT_SECRET|SESSION_SECRET|PORT|DATA_DIR|NODE_ENV)$/.test(key),
     ),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/backend/src/main.ts'], {
+  const args = from === 'build' ? ['apps/backend/dist/main.js'] : ['--import', 'tsx', 'apps/backend/src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...inherited, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

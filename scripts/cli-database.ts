@@ -6,8 +6,8 @@ import pino from 'pino';
 import { type Config, loadConfig, withDevelopmentSecrets } from '../apps/backend/src/config.js';
 import { DataDirBusyError, lockDataDir } from '../apps/backend/src/db/data-dir-lock.js';
 import { startEmbeddedPostgres } from '../apps/backend/src/db/embedded-postgres.js';
-import { migrate } from '../apps/backend/src/db/migrate.js';
 import { createDb, createPool, type Db } from '../apps/backend/src/db/pool.js';
+import { prepareDatabase } from '../apps/backend/src/db/prepare-database.js';
 
 export interface CliDatabase {
   config: Config;
@@ -48,7 +48,9 @@ export async function openCliDatabase(whenBusy: string): Promise<CliDatabase> {
       await db.destroy();
       if (!pool.ending) await pool.end();
     });
-    await migrate(pool);
+    // Roles and migrations as the server makes them; the tool itself keeps the privileged connection (an operator's
+    // tool that may work across courses, e.g. retention), so row-level security does not apply to it.
+    await prepareDatabase({ privilegedUrl: url, runtimeUrl: config.databaseRuntimeUrl || undefined, log });
     return { config, db, pool, close };
   } catch (err) {
     await close();

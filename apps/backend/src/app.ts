@@ -24,6 +24,7 @@ import { createClassAssistChatKit } from './chatkit/class-assist-chatkit.js';
 import type { RenderWidget } from './chatkit/widget-item.js';
 import type { Config, TrustProxy } from './config.js';
 import type { Db } from './db/pool.js';
+import { createPingBatcher } from './domain/confusion.service.js';
 import type { DomainDeps } from './domain/deps.js';
 import { unfinishedOutboxJobs } from './domain/intervention.repository.js';
 import { createRegistry } from './functions/registry.js';
@@ -38,7 +39,9 @@ import { materialRoutes } from './http/material.routes.js';
 import { quizExportRoutes } from './http/quiz-export.routes.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { fastifyServerLimits, HTTP_TIMEOUTS, type HttpTimeouts, nodeServerLimits } from './http/server-limits.js';
 import { sessionRoutes } from './http/session.routes.js';
+import { registerTextHygiene } from './http/text-hygiene.js';
 import { readTls } from './http/tls.js';
 import { createDelivery } from './lms/delivery.js';
 import type { RetryOptions } from './lms/lms-http.js';
@@ -74,6 +77,8 @@ export interface AppDeps {
   study?: StudyProvider;
   /** Retry timing of LMS requests within one delivery attempt (tests shorten it). */
   lmsHttp?: Partial<RetryOptions>;
+  /** Deadlines for clients sending requests (http/server-limits.ts; tests shorten them). */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 export async function buildApp({
@@ -88,11 +93,15 @@ export async function buildApp({
   ltiPlatformJwks,
   study = createStudyProvider(config, log.child({ module: 'study' })),
   lmsHttp,
+  httpTimeouts,
 }: AppDeps): Promise<FastifyInstance> {
   const tls = config.http.tls ? readTls(config.http.tls) : undefined;
+  const timeouts = { ...HTTP_TIMEOUTS, ...httpTimeouts };
   const app = Fastify({
     // HTTPS directly when TLS_CERT and TLS_KEY are set (typed as the plain server: both serve requests the same way).
-    ...(tls ? { https: tls } : {}),
+    // Slow or oversized requests are cut off at the socket, over HTTP and HTTPS alike.
+    ...(tls ? { https: { ...tls, ...nodeServerLimits(timeouts) } } : { http: nodeServerLimits(timeouts) }),
+    ...fastifyServerLimits(timeouts),
     // Behind proxies (TRUST_PROXY), request.ip and the protocol come from their X-Forwarded-* headers.
     trustProxy: trustProxyOption(config.http.trustProxy),
     loggerInstance: log as FastifyBaseLogger,
@@ -113,6 +122,7 @@ export async function buildApp({
   } as FastifyServerOptions);
   const metrics = createMetrics(pool);
   const deps: DomainDeps = { db, pool, classroom: config.classroom, clock, study, metrics };
+  deps.pings = createPingBatcher(deps, config.pingBatch);
   const keys =
     toolKeys ??
     createToolKeys({ db, sessionSecret: config.sessionSecret, graceDays: config.lti.keyRotationGraceDays, clock });
@@ -156,6 +166,7 @@ export async function buildApp({
   });
 
   registerErrorHandling(app);
+  registerTextHygiene(app);
   await registerSecurityHeaders(app, config, tls !== undefined);
   await registerRateLimits(app, {
     settings: config.rateLimit,
@@ -195,6 +206,10 @@ export async function buildApp({
   // Lets a delivery in progress finish its current step, then closes the outbox's connections.
   app.addHook('onClose', async () => {
     await outbox.stop();
+  });
+  // Pings still waiting for their batch are written (and answered) before the database closes.
+  app.addHook('onClose', async () => {
+    await deps.pings?.drain();
   });
   await app.register(ltiPlugin({ deps, config, tokens, toolKeys: keys, platformJwks: ltiPlatformJwks }));
   await app.register(frontendRoutes(frontendDist));

@@ -34,6 +34,11 @@ export interface Config {
   dataDir: string;
   /** Empty when the embedded PostgreSQL should be started. */
   databaseUrl: string;
+  /**
+   * The server's runtime login (`class_assist_app`) when an operator made the roles (Supabase, docs/deploy.md);
+   * empty: the server creates the roles through DATABASE_URL and logs in as the runtime role itself.
+   */
+  databaseRuntimeUrl: string;
   databasePoolMax: number;
   agentkitSecret: string;
   sessionSecret: string;
@@ -44,6 +49,8 @@ export interface Config {
   chatkit: { workflowId: string; domainKey: string };
   redisUrl: string;
   classroom: ClassroomSettings;
+  /** How confusion pings are batched into transactions (domain/ping-batcher.ts). */
+  pingBatch: { maxSize: number; maxWaitMs: number; maxInFlight: number };
   lti: LtiSettings;
   lms: LmsSettings;
   rateLimit: RateLimitSettings;
@@ -165,6 +172,10 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection string');
   }
+  const databaseRuntimeUrl = str('DATABASE_RUNTIME_URL');
+  if (databaseRuntimeUrl && !/^postgres(ql)?:\/\//.test(databaseRuntimeUrl)) {
+    problems.push('DATABASE_RUNTIME_URL must be a postgres:// or postgresql:// connection string');
+  }
 
   const agentkitSecret = str('AGENTKIT_SECRET');
   const sessionSecret = str('SESSION_SECRET');
@@ -201,6 +212,7 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
     publicUrl,
     dataDir: path.resolve(str('DATA_DIR', '.data')),
     databaseUrl,
+    databaseRuntimeUrl,
     databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 500),
     agentkitSecret,
     sessionSecret,
@@ -224,6 +236,11 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
       },
       activeWindowSeconds: int('ACTIVE_WINDOW_SECONDS', 600, 10, 86_400),
       dedupeSeconds: int('CONFUSION_DEDUPE_SECONDS', 30, 0, 3_600),
+    },
+    pingBatch: {
+      maxSize: int('PING_BATCH_MAX', 64, 1, 10_000),
+      maxWaitMs: int('PING_BATCH_WAIT_MS', 5, 0, 1_000),
+      maxInFlight: int('PING_BATCH_IN_FLIGHT', 2, 1, 100),
     },
     lti: {
       platformsFile: str('LTI_PLATFORMS_FILE') ? path.resolve(str('LTI_PLATFORMS_FILE')) : '',

@@ -6,8 +6,8 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, withDevelopmentSecrets } from './config.js';
 import { lockDataDir } from './db/data-dir-lock.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.js';
-import { migrate } from './db/migrate.js';
 import { createDb, createPool } from './db/pool.js';
+import { prepareDatabase } from './db/prepare-database.js';
 import { seedDemoCourse } from './db/seed-demo.js';
 import { createLogger } from './logger.js';
 import { printBanner } from './startup-banner.js';
@@ -41,16 +41,24 @@ async function main(): Promise<void> {
       cleanups.push(() => embedded?.stop());
       databaseUrl = embedded.url;
     }
-    const pool = createPool({ connectionString: databaseUrl, max: config.databasePoolMax, log });
+    // Roles, migrations and the demo seed through the privileged connection (as the owner role); the server itself
+    // then runs as the runtime role, which row-level security confines to one course per transaction.
+    const { runtimeUrl } = await prepareDatabase({
+      privilegedUrl: databaseUrl,
+      runtimeUrl: config.databaseRuntimeUrl || undefined,
+      sessionSecret: config.sessionSecret,
+      log,
+      afterMigrate: async (client) => {
+        if (await seedDemoCourse(client)) log.info('seeded the demo course (id "demo")');
+      },
+    });
+    if (!runtimeUrl) throw new Error('No runtime database login'); // unreachable: a session secret was given
+    const pool = createPool({ connectionString: runtimeUrl, max: config.databasePoolMax, log });
     const db = createDb(pool);
     cleanups.push(async () => {
       await db.destroy(); // ends the pool only if Kysely ever used it
       if (!pool.ending) await pool.end();
     });
-    const applied = await migrate(pool, async (client) => {
-      if (await seedDemoCourse(client)) log.info('seeded the demo course (id "demo")');
-    });
-    if (applied.length > 0) log.info({ applied }, 'applied migrations');
 
     const app = await buildApp({ config, pool, db, log });
     cleanups.push(async () => {

@@ -168,7 +168,9 @@ describe('development', () => {
       [{ userId: 'u', courseId: ['c'], role: 'Learner' }, ['courseId']],
       [{ userId: 'u', courseId: 'c', role: null }, ['role']],
       [{ userId: 'x'.repeat(256), courseId: 'c', role: 'Learner' }, ['userId']],
-      [{ userId: 'u\u0000', courseId: 'c\nd', role: 'Learner' }, ['userId', 'courseId']],
+      // A NUL is refused before the body's own validation (http/text-hygiene.ts), naming where it is.
+      [{ userId: 'u\u0000', courseId: 'c\nd', role: 'Learner' }, ['userId']],
+      [{ userId: 'u', courseId: 'c\nd', role: 'Learner' }, ['courseId']],
       [{}, ['userId', 'courseId', 'role']],
       [[], ['']],
       ['"just a string"', ['']],

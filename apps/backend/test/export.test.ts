@@ -50,8 +50,8 @@ async function eventsOf(courseId: string): Promise<EventRow[]> {
 }
 
 async function expectNoConnectionHeld(): Promise<void> {
-  expect(t.pool.waitingCount).toBe(0);
-  expect(t.pool.idleCount).toBe(t.pool.totalCount);
+  expect(t.appPool.waitingCount).toBe(0);
+  expect(t.appPool.idleCount).toBe(t.appPool.totalCount);
   const { rows } = await t.pool.query<{ open: number }>(
     `SELECT count(*)::int AS open FROM pg_stat_activity
      WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
@@ -219,7 +219,7 @@ describe('a download abandoned half way', () => {
     expect(received).toBeGreaterThan(0);
     expect(received).toBeLessThan(60_000 * 40); // far less than the whole export arrived
 
-    await expect.poll(() => t.pool.idleCount === t.pool.totalCount, { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => t.appPool.idleCount === t.appPool.totalCount, { timeout: 5_000 }).toBe(true);
     await expectNoConnectionHeld();
     // And the server carries on.
     const after = await t.call('export_confusion_data', { course_id: otherCourse, format: 'json' });

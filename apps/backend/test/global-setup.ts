@@ -13,8 +13,8 @@ import pino from 'pino';
 import type { TestProject } from 'vitest/node';
 import { lockDataDir } from '../src/db/data-dir-lock.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { migrate } from '../src/db/migrate.js';
-import { withDatabase } from './helpers/database.js';
+import { prepareDatabase } from '../src/db/prepare-database.js';
+import { TEST_SESSION_SECRET, withDatabase } from './helpers/database.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -51,9 +51,13 @@ export default async function setup(project: TestProject) {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${template}`);
-  const pool = new pg.Pool({ connectionString: withDatabase(adminUrl, template), max: 1 });
-  await migrate(pool);
-  await pool.end();
+  // As the server does on first start: the owner and runtime roles, the migrations and pg-boss's schema as the owner.
+  // Every test app then runs as the runtime role, under row-level security.
+  await prepareDatabase({
+    privilegedUrl: withDatabase(adminUrl, template),
+    sessionSecret: TEST_SESSION_SECRET,
+    log: pino({ level: 'warn' }),
+  });
   await admin.end();
 
   project.provide('databaseAdminUrl', adminUrl);

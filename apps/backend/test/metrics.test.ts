@@ -231,7 +231,7 @@ describe('GET /metrics', () => {
   }, 20_000);
 
   it('reads the database pool and whether the database answers at scrape time', async () => {
-    const held = [await t.pool.connect(), await t.pool.connect()];
+    const held = [await t.appPool.connect(), await t.appPool.connect()];
     try {
       const metrics = await scrape();
       const state = (s: string) => sampleValue(metrics, 'class_assist_db_pool_connections', { state: s });

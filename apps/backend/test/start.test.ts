@@ -1,7 +1,9 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RUNTIME_ROLE, runtimeRolePassword, withRole } from '../src/db/roles.js';
 import { freePort, type ServerProcess, startServer, waitFor } from './helpers/process.js';
 
 // The quick start as a new user runs it: no DATABASE_URL, so the embedded PostgreSQL under DATA_DIR.
@@ -23,6 +25,45 @@ describe('npm start on the embedded PostgreSQL', () => {
     const server = startServer({ DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development' });
     running.push(server);
     return server;
+  };
+  /** Asks the running server's embedded PostgreSQL who the server logs in as and what its runtime role can see. */
+  const embeddedIsolation = async (server: ServerProcess) => {
+    const clusterDir = /embedded PostgreSQL \S+ in (\S+) \(/.exec(server.stdout())?.[1] ?? '';
+    const port = readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[3]?.trim();
+    const password = readFileSync(path.join(dataDir, 'postgres-password'), 'utf8').trim();
+    const admin = new pg.Client(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`);
+    const { sessionSecret } = JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8'));
+    const runtime = new pg.Client(
+      withRole(`postgres://127.0.0.1:${port}/postgres`, RUNTIME_ROLE, runtimeRolePassword(sessionSecret)),
+    );
+    await Promise.all([admin.connect(), runtime.connect()]);
+    try {
+      const logins = await admin.query<{ usename: string }>(
+        "SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'class-assist'",
+      );
+      const unforced = await admin.query<{ relname: string }>(
+        `SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'
+           AND (relname = 'courses' OR EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = pg_class.oid AND attname = 'course_id'))
+           AND NOT (relrowsecurity AND relforcerowsecurity)`,
+      );
+      const version = await admin.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v");
+      const count = async () =>
+        (await runtime.query<{ n: number }>('SELECT count(*)::int AS n FROM slides')).rows[0]?.n;
+      const visibleWithoutCourse = await count();
+      await runtime.query('BEGIN');
+      await runtime.query("SELECT set_config('app.course_id', 'demo', true)");
+      const visibleInDemo = await count();
+      await runtime.query('ROLLBACK');
+      return {
+        version: version.rows[0]?.v ?? 0,
+        logins: logins.rows.map((r) => r.usename),
+        unforced: unforced.rows.map((r) => r.relname),
+        visibleWithoutCourse,
+        visibleInDemo,
+      };
+    } finally {
+      await Promise.all([admin.end(), runtime.end()]);
+    }
   };
   const ready = (server: ServerProcess) =>
     waitFor(() => server.stdout().includes('Class Assist is ready') || server.child.exitCode !== null, 60_000, 'start');
@@ -58,6 +99,14 @@ describe('npm start on the embedded PostgreSQL', () => {
       slide_id: 'slide-3',
     });
     expect(await ping.json()).toMatchObject({ success: true, duplicate: false });
+
+    // The server runs as the runtime role, under row-level security, on the embedded PostgreSQL too.
+    const isolation = await embeddedIsolation(first);
+    expect(isolation.version).toBeGreaterThanOrEqual(180_000);
+    expect(isolation.logins).toEqual([RUNTIME_ROLE]);
+    expect(isolation.unforced).toEqual([]);
+    expect(isolation.visibleWithoutCourse).toBe(0);
+    expect(isolation.visibleInDemo).toBeGreaterThan(0);
 
     const second = startServer({ DATA_DIR: dataDir, PORT: String(await freePort()), NODE_ENV: 'development' });
     running.push(second);

@@ -25,7 +25,7 @@ import { type ExplainTopicResult, type GenerateQuizResult, makeQuiz } from '../d
 import { nextOpenQuestion } from '../domain/widget-quiz.js';
 import { quizResultMessage, type WidgetMember, type WidgetUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
-import type { FunctionRegistry } from '../functions/registry.js';
+import type { CallOptions, FunctionRegistry } from '../functions/registry.js';
 
 export interface ActionContext {
   deps: DomainDeps;
@@ -70,9 +70,9 @@ export async function runWidgetAction(
   const ui: WidgetUi = { ...current, notice: null };
   const messages: string[] = [];
   const actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role } as const;
-  const call = (name: string, args: Payload) =>
+  const call = (name: string, args: Payload, options: CallOptions = {}) =>
     context.registry
-      .invoke(name, actor, { ...args, course_id: member.courseId })
+      .invoke(name, actor, { ...args, course_id: member.courseId }, options)
       .then((outcome) => (outcome.kind === 'json' ? outcome.body : {}));
   const mine = { user_id: member.userId };
 
@@ -91,7 +91,13 @@ export async function runWidgetAction(
       }
       case 'question.submit': {
         const anonymous = payload.anonymous === true || payload.anonymous === 'on' || payload.anonymous === 'true';
-        await call('submit_question', { ...mine, question_body: text(payload.question_body), anonymous });
+        // The page sends one request id per press and repeats it when it retries: the question is stored once.
+        const requestId = text(payload.request_id).slice(0, 100);
+        await call(
+          'submit_question',
+          { ...mine, question_body: text(payload.question_body), anonymous },
+          requestId ? { idempotencyKey: requestId } : {},
+        );
         ui.askOpen = false;
         ui.notice = notice('success', anonymous ? 'Question sent anonymously.' : 'Question sent.');
         break;

@@ -20,3 +20,21 @@ export async function inCourse<T>(db: Db, courseId: string, work: (tx: CourseTx)
     throw fromDatabaseError(err);
   }
 }
+
+/** What a course lookup can start from: each has a SECURITY DEFINER function in migration 0010. */
+export type CourseLookup = 'intervention' | 'quiz' | 'quiz_attempt';
+
+/**
+ * The course an intervention, quiz or quiz attempt (by UUID) belongs to, or undefined: the one way to read across
+ * courses, for callers that hold only an id. The database function answers the course id and nothing else; the
+ * caller then works inside `inCourse` and checks the actor's access to that course.
+ */
+export async function courseOf(db: Db, kind: CourseLookup, id: string): Promise<string | undefined> {
+  try {
+    const { rows } = await sql<{ course_id: string | null }>`
+      SELECT ${sql.ref(`course_of_${kind}`)}(${id}::uuid) AS course_id`.execute(db);
+    return rows[0]?.course_id ?? undefined;
+  } catch (err) {
+    throw fromDatabaseError(err);
+  }
+}

@@ -179,10 +179,15 @@ function initCluster(bins: Binaries, clusterDir: string, password: string, runAs
 }
 
 /**
- * Starts (initialising on first use) a PostgreSQL cluster for `dataDir` on a free port of 127.0.0.1. The caller must
- * hold the data directory lock. Its password is kept in `dataDir/postgres-password`.
+ * Starts (initialising on first use) a PostgreSQL cluster for `dataDir` on a free port of 127.0.0.1, or on `port`
+ * (a restart that clients must find where it was). The caller must hold the data directory lock. Its password is kept
+ * in `dataDir/postgres-password`.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Logger,
+  options: { port?: number } = {},
+): Promise<EmbeddedPostgres> {
   let bins = await locateBinaries();
   const runAs = process.getuid?.() === 0 ? postgresSystemUser(log) : undefined;
   mkdirSync(dataDir, { recursive: true });
@@ -209,7 +214,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     await stopOrphan(clusterDir, log);
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     bins.postgres,
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],

@@ -29,16 +29,18 @@ function readMigrations(): Migration[] {
 }
 
 /**
- * Applies the pending migrations and then runs `afterMigrate` (the demo seed) while still holding the schema lock.
- * Returns the versions applied now.
+ * Applies the pending migrations and then runs `afterMigrate` (the demo seed) while still holding the schema lock;
+ * with `asRole`, all of it as that role (`SET ROLE`, see roles.ts). Returns the versions applied now.
  */
 export async function migrate(
   pool: pg.Pool,
   afterMigrate?: (client: pg.PoolClient) => Promise<void>,
+  asRole?: string,
 ): Promise<string[]> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK_ID]);
+    if (asRole) await client.query(`SET ROLE ${client.escapeIdentifier(asRole)}`);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: string; checksum: string }>(
@@ -73,6 +75,7 @@ export async function migrate(
     if (afterMigrate) await afterMigrate(client);
     return done;
   } finally {
+    await client.query('RESET ROLE').catch(() => undefined);
     await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK_ID]).catch(() => undefined);
     client.release();
   }

@@ -13,7 +13,10 @@ export interface PoolOptions {
   log: Logger;
 }
 
-/** Opens a pool; idle-client errors (a restarting database) are logged instead of crashing the process. */
+/**
+ * Opens a pool; connection errors (a restarting database) are logged instead of crashing the process, whether the
+ * connection was idle in the pool or checked out between two statements of a transaction.
+ */
 export function createPool({ connectionString, max, log }: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
@@ -23,6 +26,12 @@ export function createPool({ connectionString, max, log }: PoolOptions): pg.Pool
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+  // pg-pool takes its own error listener off a client while it is checked out: a connection that dies then, between
+  // statements, would emit 'error' with no one listening, which ends the process. Its next statement fails instead
+  // (a 503), and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log.debug({ err: err.message }, 'database connection failed'));
+  });
   return pool;
 }
 

@@ -69,6 +69,8 @@ export interface QuestionsTable {
   slide_id: string | null;
   body: string;
   created_at: CreatedAt;
+  /** Digest of author and Idempotency-Key (migration 0009); NULL when the caller sent no key. */
+  idempotency_key: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface ChatkitThreadsTable {

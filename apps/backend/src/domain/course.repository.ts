@@ -41,6 +41,30 @@ export async function touchMember(tx: CourseTx, courseId: string, userId: string
     DO UPDATE SET last_seen_at = GREATEST(enrollments.last_seen_at, EXCLUDED.last_seen_at)`.execute(tx);
 }
 
+/** A member to mark active: the user and the time they were last seen. */
+export interface Visit {
+  userId: string;
+  seenAt: Date;
+}
+
+/**
+ * `touchMember` for many users of one course, in one statement. The visits must name each user once; they are written
+ * in user order, so concurrent writers lock enrolments in the same order and cannot deadlock each other.
+ */
+export async function touchMembers(tx: CourseTx, courseId: string, visits: Visit[]): Promise<void> {
+  const sorted = [...visits].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  const userIds = sorted.map((v) => v.userId);
+  const seenAt = sorted.map((v) => v.seenAt.toISOString());
+  await sql`
+    WITH course AS (INSERT INTO courses (id, name) VALUES (${courseId}, ${courseId}) ON CONFLICT DO NOTHING),
+         person AS (INSERT INTO users (id) SELECT unnest(${userIds}::text[]) ON CONFLICT DO NOTHING)
+    INSERT INTO enrollments (course_id, user_id, role, last_seen_at)
+    SELECT ${courseId}, visit.user_id, 'student', visit.seen_at
+    FROM unnest(${userIds}::text[], ${seenAt}::timestamptz[]) AS visit (user_id, seen_at)
+    ON CONFLICT (course_id, user_id)
+    DO UPDATE SET last_seen_at = GREATEST(enrollments.last_seen_at, EXCLUDED.last_seen_at)`.execute(tx);
+}
+
 export async function findCourse(tx: CourseTx, courseId: string): Promise<CourseRow | undefined> {
   return tx
     .selectFrom('courses')
@@ -59,12 +83,18 @@ export async function currentSlideId(tx: CourseTx, courseId: string): Promise<st
   return rows[0]?.id ?? null;
 }
 
-/** Creates a slide first seen in a ping, after the course's existing slides. */
-export async function ensureSlide(tx: CourseTx, courseId: string, slideId: string): Promise<void> {
+/**
+ * Creates the slides first seen in pings (distinct ids), after the course's existing slides, positioned in the order
+ * given; rows are inserted in id order, so concurrent writers cannot deadlock each other.
+ */
+export async function ensureSlides(tx: CourseTx, courseId: string, slideIds: string[]): Promise<void> {
   await sql`
     INSERT INTO slides (course_id, id, position)
-    SELECT ${courseId}, ${slideId}, COALESCE(MAX(position), 0) + 1 FROM slides WHERE course_id = ${courseId}
-    HAVING NOT EXISTS (SELECT 1 FROM slides WHERE course_id = ${courseId} AND id = ${slideId})
+    SELECT ${courseId}, given.id,
+      (SELECT COALESCE(MAX(position), 0) FROM slides WHERE course_id = ${courseId}) + row_number() OVER (ORDER BY given.n)
+    FROM unnest(${slideIds}::text[]) WITH ORDINALITY AS given (id, n)
+    WHERE NOT EXISTS (SELECT 1 FROM slides WHERE course_id = ${courseId} AND id = given.id)
+    ORDER BY given.id
     ON CONFLICT DO NOTHING`.execute(tx);
 }
 

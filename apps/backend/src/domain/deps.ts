@@ -5,6 +5,7 @@ import type { ClassroomSettings, LmsSettings } from '../config.js';
 import type { Db } from '../db/pool.js';
 import type { Outbox } from '../lms/outbox.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { PingBatcher } from './confusion.service.js';
 
 export interface DomainDeps {
   db: Db;
@@ -19,6 +20,8 @@ export interface DomainDeps {
   lms?: { settings: LmsSettings; tokenKey: Buffer; outbox: Outbox };
   /** The instance's Prometheus instruments; nothing is recorded when absent. */
   metrics?: Metrics;
+  /** Writes confusion pings in batches (app.ts); without it each ping is written in a transaction of its own. */
+  pings?: PingBatcher;
 }
 
 /** `part` of `whole` as a percentage with one decimal; 0 when `whole` is 0. */

@@ -90,25 +90,13 @@ export async function updateRecipients(
 
 /**
  * Outbox work left unfinished in any course — interventions queued or running, quiz scores waiting to be posted —
- * oldest first: the outbox queues it again on start. The one cross-course read here; it returns ids only.
+ * oldest first: the outbox queues it again on start. The one cross-course read here: row-level security hides every
+ * course from a transaction that names none, so it calls `unfinished_outbox_jobs()` (migration 0010), which runs as
+ * the owner and returns ids only.
  */
 export async function unfinishedOutboxJobs(db: Db): Promise<OutboxJob[]> {
-  const interventions = await db
-    .selectFrom('interventions')
-    .select('id')
-    .where('status', 'in', ['queued', 'running'])
-    .orderBy('created_at')
-    .execute();
-  const scores = await db
-    .selectFrom('quiz_attempts')
-    .select('id')
-    .where('score_state', '=', 'pending')
-    .orderBy('finished_at')
-    .execute();
-  return [
-    ...interventions.map((r) => ({ kind: 'intervention' as const, id: r.id })),
-    ...scores.map((r) => ({ kind: 'score' as const, id: r.id })),
-  ];
+  const { rows } = await sql<{ kind: string; id: string }>`SELECT kind, id FROM unfinished_outbox_jobs()`.execute(db);
+  return rows.map((r) => ({ kind: r.kind === 'score' ? ('score' as const) : ('intervention' as const), id: r.id }));
 }
 
 /** The latest quiz assigned to this student to take in Class Assist (LTI-graded) that they have not finished. */

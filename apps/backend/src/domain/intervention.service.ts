@@ -6,7 +6,7 @@
  * sends twice.
  */
 import { randomUUID } from 'node:crypto';
-import { inCourse } from '../db/course-scope.js';
+import { courseOf, inCourse } from '../db/course-scope.js';
 import type { InterventionStatus, RecipientStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { type Actor, assertInstructor } from './actor.js';
@@ -112,11 +112,11 @@ export async function getIntervention(deps: DomainDeps, actor: Actor, id: string
   if (!UUID.test(id)) {
     throw new AppError('not_found', 'That intervention was not found');
   }
-  const found = await deps.db.selectFrom('interventions').select('course_id').where('id', '=', id).executeTakeFirst();
-  if (!found) throw new AppError('not_found', 'That intervention was not found');
-  assertInstructor(actor, found.course_id);
-  return inCourse(deps.db, found.course_id, async (tx) => {
-    const row = await findIntervention(tx, found.course_id, { id });
+  const courseId = await courseOf(deps.db, 'intervention', id);
+  if (!courseId) throw new AppError('not_found', 'That intervention was not found');
+  assertInstructor(actor, courseId);
+  return inCourse(deps.db, courseId, async (tx) => {
+    const row = await findIntervention(tx, courseId, { id });
     if (!row) throw new AppError('not_found', 'That intervention was not found');
     return present(row, await listRecipients(tx, id));
   });

@@ -29,7 +29,7 @@ export async function parseLecturePdf(data: Uint8Array): Promise<Lecture> {
       const { text } = await extractText(document, { mergePages: false });
       pages = text;
       const { info } = (await document.getMetadata()) as { info?: { Title?: unknown } };
-      if (typeof info?.Title === 'string') title = info.Title.trim();
+      if (typeof info?.Title === 'string') title = info.Title.replace(/\u0000/g, '').trim();
     } finally {
       await document.loadingTask.destroy();
     }
@@ -41,7 +41,9 @@ export async function parseLecturePdf(data: Uint8Array): Promise<Lecture> {
   return {
     title,
     slides: pages.map((page, index) => {
+      // Text PostgreSQL cannot store (NUL, unpaired surrogates) is dropped from what the PDF yields.
       const lines = page
+        .replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
         .replace(/\r\n?/g, '\n')
         .split('\n')
         .map((line) => line.replace(/[ \t]+/g, ' ').trim());

@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { offlineStudyProvider } from '../ai/offline-provider.js';
 import type { StudyProvider, StudySource } from '../ai/provider.js';
-import { type CourseTx, inCourse } from '../db/course-scope.js';
-import { fromDatabaseError } from '../errors.js';
+import { type CourseTx, courseOf, inCourse } from '../db/course-scope.js';
 import { type Actor, assertActingAs } from './actor.js';
 import { currentSlideId, listSlides, type SlideRow, touchMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
@@ -204,13 +203,14 @@ export interface StoredQuiz {
 /** The quiz with this id in any course (the caller checks access), or undefined. */
 export async function findQuiz(deps: DomainDeps, quizId: string): Promise<StoredQuiz | undefined> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(quizId)) return undefined;
-  const row = await deps.db
-    .selectFrom('quizzes')
-    .select(['id', 'course_id', 'focus', 'topics', 'questions', 'created_at'])
-    .where('id', '=', quizId)
-    .executeTakeFirst()
-    .catch((err: unknown) => {
-      throw fromDatabaseError(err);
-    });
+  const courseId = await courseOf(deps.db, 'quiz', quizId);
+  if (!courseId) return undefined;
+  const row = await inCourse(deps.db, courseId, (tx) =>
+    tx
+      .selectFrom('quizzes')
+      .select(['id', 'course_id', 'focus', 'topics', 'questions', 'created_at'])
+      .where('id', '=', quizId)
+      .executeTakeFirst(),
+  );
   return row ? { ...row, questions: row.questions as QuizQuestion[] } : undefined;
 }

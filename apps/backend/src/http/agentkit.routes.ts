@@ -69,7 +69,10 @@ export function agentkitRoutes(registry: FunctionRegistry, secret: string) {
   };
 }
 
-/** `Idempotency-Key` (a plain token of up to 255 characters): a repeated intervention call returns the first one. */
+/**
+ * `Idempotency-Key` (a plain token of up to 255 characters): a repeated intervention or submit_question call returns
+ * the first one.
+ */
 function callOptions(request: FastifyRequest): CallOptions {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return {};

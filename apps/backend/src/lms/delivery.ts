@@ -6,7 +6,7 @@
  * 5xx, network) is thrown so pg-boss retries with backoff, until the last attempt records the failure.
  */
 import type { Logger } from 'pino';
-import { inCourse } from '../db/course-scope.js';
+import { courseOf, inCourse } from '../db/course-scope.js';
 import { announceCourseChange } from '../domain/course.repository.js';
 import type { DomainDeps } from '../domain/deps.js';
 import {
@@ -76,13 +76,8 @@ export function createDelivery(d: DeliveryDeps) {
 
   /** Works the intervention; answers how it ended, or undefined when it had ended already (or is gone). */
   async function deliverIntervention(interventionId: string, lastAttempt: boolean): Promise<OutboxOutcome | undefined> {
-    const owner = await deps.db
-      .selectFrom('interventions')
-      .select('course_id')
-      .where('id', '=', interventionId)
-      .executeTakeFirst();
-    if (!owner) return; // deleted with its course
-    const courseId = owner.course_id;
+    const courseId = await courseOf(deps.db, 'intervention', interventionId);
+    if (!courseId) return; // deleted with its course
     const state = await load(courseId, interventionId);
     if (!state || state.row.status === 'completed' || state.row.status === 'failed') return;
     await save(courseId, interventionId, { status: 'running' });
@@ -204,11 +199,13 @@ export function createDelivery(d: DeliveryDeps) {
     connection: LmsConnection,
     lms: Lms,
   ) {
-    const quiz = await deps.db
-      .selectFrom('quizzes')
-      .select(['id', 'topics', 'questions'])
-      .where('id', '=', String(row.request.quiz_id))
-      .executeTakeFirst();
+    const quiz = await inCourse(deps.db, courseId, (tx) =>
+      tx
+        .selectFrom('quizzes')
+        .select(['id', 'topics', 'questions'])
+        .where('id', '=', String(row.request.quiz_id))
+        .executeTakeFirst(),
+    );
     if (!quiz) throw new LmsError('invalid', 'The quiz to assign no longer exists');
     const questions = quiz.questions as QuizQuestion[];
     const open = recipients.filter((r) => r.status === 'queued' && r.lms_user_id);

@@ -5,7 +5,7 @@
  * retries.
  */
 import { sql } from 'kysely';
-import { inCourse } from '../db/course-scope.js';
+import { courseOf, inCourse } from '../db/course-scope.js';
 import { announceCourseChange } from '../domain/course.repository.js';
 import { AppError } from '../errors.js';
 import type { OutboxOutcome } from '../metrics/metrics.js';
@@ -47,7 +47,10 @@ export function createScoreDelivery({ deps, log, courseAgs }: DeliveryDeps) {
 
   /** Posts the attempt's score; answers how the attempt ended, or undefined when there was nothing to post. */
   return async function postScore(attemptId: string, lastAttempt: boolean): Promise<OutboxOutcome | undefined> {
-    const { rows } = await sql<ScoreRow>`
+    const courseId = await courseOf(deps.db, 'quiz_attempt', attemptId);
+    if (!courseId) return;
+    const { rows } = await inCourse(deps.db, courseId, (tx) =>
+      sql<ScoreRow>`
       SELECT a.course_id, u.lti_sub, i.lms ->> 'lineitem_url' AS lineitem_url, a.finished_at, a.score_state,
              (SELECT count(*) FILTER (WHERE correct) FROM quiz_answers WHERE attempt_id = a.id)::int AS correct,
              jsonb_array_length(q.questions)::int AS total
@@ -55,7 +58,8 @@ export function createScoreDelivery({ deps, log, courseAgs }: DeliveryDeps) {
       JOIN quizzes q ON q.id = a.quiz_id
       JOIN users u ON u.id = a.user_id
       LEFT JOIN interventions i ON i.id = q.intervention_id
-      WHERE a.id = ${attemptId}`.execute(deps.db);
+      WHERE a.id = ${attemptId}`.execute(tx),
+    );
     const row = rows[0];
     if (row?.score_state !== 'pending') return;
     const fail = (reason: string) => settle(row.course_id, attemptId, 'failed', reason);

@@ -3,6 +3,7 @@
  * URL and an AGS client authorised with the tool's key at the platform's token URL. Token clients are kept per
  * platform so their access tokens are reused.
  */
+import { inCourse } from '../db/course-scope.js';
 import type { Db } from '../db/pool.js';
 import { createRegistrationsRepository } from './registrations.repository.js';
 import { type AgsClient, createAgsClient } from './services/ags.js';
@@ -28,11 +29,13 @@ export function createCourseAgsResolver(options: {
   const extra = options.fetch ? { fetch: options.fetch } : {};
 
   return async (courseId) => {
-    const services = await options.db
-      .selectFrom('lti_course_services')
-      .select(['issuer', 'client_id', 'lineitems_url', 'ags_scopes'])
-      .where('course_id', '=', courseId)
-      .executeTakeFirst();
+    const services = await inCourse(options.db, courseId, (tx) =>
+      tx
+        .selectFrom('lti_course_services')
+        .select(['issuer', 'client_id', 'lineitems_url', 'ags_scopes'])
+        .where('course_id', '=', courseId)
+        .executeTakeFirst(),
+    );
     if (!services?.lineitems_url) return undefined;
     const key = `${services.issuer}\n${services.client_id}`;
     let tokens = tokenClients.get(key);

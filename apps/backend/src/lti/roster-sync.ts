@@ -93,16 +93,16 @@ async function runSync(
 ): Promise<RosterSyncOutcome> {
   const started = deps.clock();
   // Claim the slot: only the one instance whose UPDATE matches syncs.
-  const claimed = await sql<{ course_id: string }>`
+  const claimed = await inCourse(deps.db, courseId, (tx) =>
+    sql<{ course_id: string }>`
     UPDATE lti_course_services SET roster_sync_started_at = ${started}
     WHERE course_id = ${courseId}
       AND (roster_sync_started_at IS NULL OR roster_sync_started_at <= ${new Date(started.getTime() - ROSTER_SYNC_INTERVAL_MS)})
-    RETURNING course_id`
-    .execute(deps.db)
-    .catch((err: unknown) => {
-      log.warn({ err: (err as Error).message, course_id: courseId }, 'lti roster sync not started');
-      return { rows: [] };
-    });
+    RETURNING course_id`.execute(tx),
+  ).catch((err: unknown) => {
+    log.warn({ err: (err as Error).message, course_id: courseId }, 'lti roster sync not started');
+    return { rows: [] };
+  });
   if (claimed.rows.length === 0) return { status: 'recent' };
 
   try {
@@ -118,17 +118,19 @@ async function runSync(
     const roster = await fetchMemberships({ tokens, url, ...(doFetch ? { fetch: doFetch } : {}) });
     const counts = await writeRoster(deps, claims.issuer, courseId, roster.members);
     counts.skipped = roster.skipped.length;
-    await sql`
+    await inCourse(deps.db, courseId, (tx) =>
+      sql`
       UPDATE lti_course_services SET roster_synced_at = ${deps.clock()}, roster_sync_error = NULL
-      WHERE course_id = ${courseId}`.execute(deps.db);
+      WHERE course_id = ${courseId}`.execute(tx),
+    );
     log.info({ course_id: courseId, members: roster.members.length, ...counts }, 'lti roster synced');
     return { status: 'synced', ...counts };
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     log.warn({ course_id: courseId, err: error }, 'lti roster sync failed');
-    await sql`UPDATE lti_course_services SET roster_sync_error = ${error} WHERE course_id = ${courseId}`
-      .execute(deps.db)
-      .catch(() => undefined);
+    await inCourse(deps.db, courseId, (tx) =>
+      sql`UPDATE lti_course_services SET roster_sync_error = ${error} WHERE course_id = ${courseId}`.execute(tx),
+    ).catch(() => undefined);
     return { status: 'failed', error };
   }
 }

@@ -29,6 +29,8 @@ export interface Metrics {
   spikeVerdict(courseId: string, active: boolean): boolean;
   /** From the spike being judged in the triggering ping's transaction to an instructor's stream being told. */
   spikeNotifySeconds: Histogram;
+  /** Confusion pings per batch written (domain/ping-batcher.ts): its count is the number of ping transactions. */
+  pingBatchSize: Histogram;
   outboxDeliveries: Counter<'kind' | 'outcome'>;
   /** Open `GET /api/live` streams on this instance. */
   sseConnections: Gauge;
@@ -82,6 +84,12 @@ export function createMetrics(pool?: pg.Pool): Metrics {
       name: `${METRIC_PREFIX}spike_notify_seconds`,
       help: "Seconds from a spike's triggering ping (judged in its transaction) to an instructor's live stream being told.",
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers,
+    }),
+    pingBatchSize: new Histogram({
+      name: `${METRIC_PREFIX}ping_batch_size`,
+      help: 'Confusion pings written per batch (one transaction per course and batch).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     }),
     outboxDeliveries: new Counter({

@@ -13,7 +13,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/pool.js';
 import { seedDemoCourse } from '../../src/db/seed-demo.js';
 import { parseLectureMarkdown } from '../../src/domain/lecture-markdown.js';
-import { createTestDatabase } from './database.js';
+import { asRuntimeRole, createTestDatabase, TEST_SESSION_SECRET } from './database.js';
 
 export const TEST_SECRET = 'test-agentkit-secret-0123456789abcdef';
 
@@ -39,8 +39,11 @@ export function testClock(start: Date | string = new Date()): TestClock {
 export interface TestApp {
   app: FastifyInstance;
   config: Config;
+  /** Privileged (superuser) access to the app's database for fixtures and checks: row-level security does not apply. */
   pool: pg.Pool;
   db: Db;
+  /** The app's own pool, logged in as the runtime role `class_assist_app`, as the server runs. */
+  appPool: pg.Pool;
   /** The app's database; another test app built with `{databaseUrl}` shares it. */
   databaseUrl: string;
   clock: TestClock;
@@ -60,7 +63,9 @@ export async function buildTestApp(
     /** Serve the page from this build (apps/frontend/dist by default, as main.ts does). */
     frontendDist?: string;
     /** Other dependencies of buildApp (e.g. the LTI platform key sets). */
-    appDeps?: Pick<AppDeps, 'ltiPlatformJwks' | 'toolKeys' | 'lmsHttp'>;
+    appDeps?: Pick<AppDeps, 'ltiPlatformJwks' | 'toolKeys' | 'lmsHttp' | 'httpTimeouts'>;
+    /** The level of the captured logs (`info` by default; `debug` to capture everything). */
+    logLevel?: pino.Level;
   } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl
@@ -69,7 +74,7 @@ export async function buildTestApp(
   const config = loadConfig({
     NODE_ENV: 'test',
     AGENTKIT_SECRET: TEST_SECRET,
-    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    SESSION_SECRET: TEST_SESSION_SECRET,
     DATABASE_URL: database.url,
     // Limits are off unless a test asks for them (rate-limits.test.ts), so suites never trip over each other's calls.
     RATE_LIMIT: 'off',
@@ -82,17 +87,28 @@ export async function buildTestApp(
       done();
     },
   });
-  const log = pino({ level: 'info' }, sink);
+  const log = pino({ level: options.logLevel ?? 'info' }, sink);
   const pool = new pg.Pool({ connectionString: database.url, max: 5 });
   const db = createDb(pool);
+  const appPool = new pg.Pool({ connectionString: asRuntimeRole(database.url), max: 5 });
+  const appDb = createDb(appPool);
   const clock = options.clock ?? testClock();
-  const app = await buildApp({ config, pool, db, log, clock, frontendDist: options.frontendDist, ...options.appDeps });
+  const app = await buildApp({
+    config,
+    pool: appPool,
+    db: appDb,
+    log,
+    clock,
+    frontendDist: options.frontendDist,
+    ...options.appDeps,
+  });
   await app.ready();
   return {
     app,
     config,
     pool,
     db,
+    appPool,
     databaseUrl: database.url,
     clock,
     logs,
@@ -109,11 +125,12 @@ export async function buildTestApp(
       // resolves before its clients have closed: dropping the database under a client still open makes the pool
       // emit an unhandled 'error'. End the pool in any case and wait for every client to be gone, but not forever:
       // a client never released (a leak a test is about to report) would make pool.end() wait for good.
-      const ended = clientsEnded(pool);
+      const ended = Promise.all([clientsEnded(pool), clientsEnded(appPool)]);
       await settleWithin(
         (async () => {
-          await db.destroy();
+          await Promise.all([db.destroy(), appDb.destroy()]);
           if (!pool.ending) await pool.end();
+          if (!appPool.ending) await appPool.end();
           await ended;
         })(),
       );

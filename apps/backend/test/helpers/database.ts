@@ -2,6 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { RUNTIME_ROLE, runtimeRolePassword, withRole } from '../../src/db/roles.js';
+
+/** The SESSION_SECRET of test apps; the template's runtime role has the password derived from it. */
+export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef';
 
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -9,7 +13,13 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
+/** The same database, logged in as the runtime role (`class_assist_app`), as the server runs. */
+export function asRuntimeRole(url: string): string {
+  return withRole(url, RUNTIME_ROLE, runtimeRolePassword(TEST_SESSION_SECRET));
+}
+
 export interface TestDatabase {
+  /** The privileged (superuser) connection: fixtures and checks, not subject to row-level security. */
   url: string;
   name: string;
   drop(): Promise<void>;

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asRuntimeRole } from './database.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
@@ -24,6 +25,10 @@ export function startServer(env: Record<string, string>, from: 'source' | 'build
       ([key]) => !/^(DATABASE_URL|TEST_DATABASE_URL|AGENTKIT_SECRET|SESSION_SECRET|PORT|DATA_DIR|NODE_ENV)$/.test(key),
     ),
   );
+  // A server pointed at the suite's PostgreSQL logs in as the runtime role the suite made (the server would otherwise
+  // set that role's password from its own SESSION_SECRET, under every other test file's feet).
+  if (env.DATABASE_URL && !env.DATABASE_RUNTIME_URL)
+    env = { ...env, DATABASE_RUNTIME_URL: asRuntimeRole(env.DATABASE_URL) };
   const args = from === 'build' ? ['apps/backend/dist/main.js'] : ['--import', 'tsx', 'apps/backend/src/main.ts'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

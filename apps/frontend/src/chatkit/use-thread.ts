@@ -1,9 +1,11 @@
 /**
  * The page's one thread: opens the latest thread (or creates one, which makes the server add the Class Assist
- * widget), runs widget actions and chat messages as streams, and reloads the items when the course changes.
+ * widget), runs widget actions and chat messages as streams (a ping or a question is retried when it fails on the
+ * way), and reloads the items when the course changes.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ChatKitClient } from './client';
+import { isRetryable, NOT_RECORDED, pause, RETRIED_ACTIONS, RETRY_DELAYS_MS, withRequestId } from './retry';
 import {
   applyEvent,
   emptyThread,
@@ -16,6 +18,9 @@ import {
 import { type ActionConfig, type Page, type Thread, type ThreadItem, textInput } from './types';
 
 export type LoadStatus = { kind: 'loading' } | { kind: 'ready' } | { kind: 'error'; message: string };
+
+/** How one streaming request ended: done, failed in a way worth another attempt, or failed for good. */
+type StreamOutcome = 'ok' | 'retryable' | 'failed';
 
 /** Items beyond the first page of `threads.get_by_id` are fetched up to this many. */
 const MAX_ITEMS = 200;
@@ -35,20 +40,28 @@ export function useThread(client: ChatKitClient) {
     setState((current) => applyEvent(current, event));
   }, []);
 
-  const runStream = useCallback(
-    async (type: string, params: Record<string, unknown>): Promise<boolean> => {
+  /**
+   * Runs one streaming request. With `quiet`, a failure worth retrying (see isRetryable, or an `error` event with
+   * `allow_retry`) is returned without an alert: the caller retries, and says so if it gives up.
+   */
+  const streamOnce = useCallback(
+    async (type: string, params: Record<string, unknown>, quiet = false): Promise<StreamOutcome> => {
       running.current += 1;
       setStreaming((n) => n + 1);
-      let failed = false;
+      let outcome: StreamOutcome = 'ok';
       try {
         await client.stream(type, params, (event) => {
-          if (event.type === 'error') failed = true;
+          if (event.type === 'error') {
+            outcome = event.allow_retry ? 'retryable' : 'failed';
+            if (quiet && event.allow_retry) return;
+          }
           apply(event);
         });
-        return !failed;
+        return outcome;
       } catch (error) {
-        setState((current) => withAlert(current, 'danger', messageOf(error)));
-        return false;
+        const retryable = isRetryable(error);
+        if (!(quiet && retryable)) setState((current) => withAlert(current, 'danger', messageOf(error)));
+        return retryable ? 'retryable' : 'failed';
       } finally {
         running.current -= 1;
         setStreaming((n) => n - 1);
@@ -56,6 +69,26 @@ export function useThread(client: ChatKitClient) {
       }
     },
     [client, apply],
+  );
+
+  const runStream = useCallback(
+    async (type: string, params: Record<string, unknown>) => (await streamOnce(type, params)) === 'ok',
+    [streamOnce],
+  );
+
+  /** A widget action safe to repeat: retried with backoff; when every attempt failed, the student is told. */
+  const runRetried = useCallback(
+    async (params: Record<string, unknown>): Promise<boolean> => {
+      for (const delay of [...RETRY_DELAYS_MS, undefined]) {
+        const outcome = await streamOnce('threads.custom_action', params, true);
+        if (outcome !== 'retryable') return outcome === 'ok';
+        if (delay === undefined) break;
+        await pause(delay);
+      }
+      setState((current) => withAlert(current, 'danger', NOT_RECORDED));
+      return false;
+    },
+    [streamOnce],
   );
 
   const open = useCallback(async () => {
@@ -130,9 +163,15 @@ export function useThread(client: ChatKitClient) {
           return false;
         }
       }
+      if (RETRIED_ACTIONS.has(action.type)) {
+        return runRetried({
+          ...params,
+          action: { ...params.action, payload: withRequestId(action.type, params.action.payload) },
+        });
+      }
       return runStream('threads.custom_action', params);
     },
-    [client, threadId, runStream],
+    [client, threadId, runStream, runRetried],
   );
 
   const sendMessage = useCallback(

@@ -4,6 +4,7 @@
  */
 import { extractText, getDocumentProxy } from 'unpdf';
 import { AppError } from '../errors.js';
+import { withoutUnstorable } from '../unstorable-text.js';
 import type { Lecture } from './lecture-markdown.js';
 
 const PDF_MAGIC = Buffer.from('%PDF-');
@@ -29,7 +30,7 @@ export async function parseLecturePdf(data: Uint8Array): Promise<Lecture> {
       const { text } = await extractText(document, { mergePages: false });
       pages = text;
       const { info } = (await document.getMetadata()) as { info?: { Title?: unknown } };
-      if (typeof info?.Title === 'string') title = info.Title.replace(/\u0000/g, '').trim();
+      if (typeof info?.Title === 'string') title = withoutUnstorable(info.Title).trim();
     } finally {
       await document.loadingTask.destroy();
     }
@@ -42,8 +43,7 @@ export async function parseLecturePdf(data: Uint8Array): Promise<Lecture> {
     title,
     slides: pages.map((page, index) => {
       // Text PostgreSQL cannot store (NUL, unpaired surrogates) is dropped from what the PDF yields.
-      const lines = page
-        .replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+      const lines = withoutUnstorable(page)
         .replace(/\r\n?/g, '\n')
         .split('\n')
         .map((line) => line.replace(/[ \t]+/g, ' ').trim());

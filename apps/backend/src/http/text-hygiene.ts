@@ -5,9 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { UNSTORABLE_CHARACTER } from '../unstorable-text.js';
 
-// A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE = UNSTORABLE_CHARACTER;
 const MAX_DEPTH = 64;
 
 /** The path of the first unstorable string in `value` (keys included), or undefined. */

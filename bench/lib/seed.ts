@@ -103,7 +103,7 @@ export async function bulkLoadEvents(
       [course.courseId],
     );
     await client.query(
-      `UPDATE enrollments SET last_seen_at = latest.at
+      `UPDATE enrollments SET last_seen_at = latest.at, last_confused_at = latest.at
        FROM (SELECT user_id, max(last_at) AS at FROM confusion_latest WHERE course_id = $1 GROUP BY user_id) AS latest
        WHERE enrollments.course_id = $1 AND enrollments.user_id = latest.user_id`,
       [course.courseId],

@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { StudyModelError } from './model-output.js';
 import { offlineStudyProvider } from './offline-provider.js';
-import { createOpenAIStudyProvider } from './openai-provider.js';
 import type { StudyProvider } from './provider.js';
 
 export const MODEL_UNAVAILABLE_QUIZ = 'The AI model was unavailable, so this quiz was made from the course notes.';
@@ -29,7 +28,20 @@ export function createStudyProvider(config: Pick<Config, 'openai'>, log: Logger)
     { provider: 'openai', model, base_url: baseUrl || 'https://api.openai.com/v1' },
     'study help: model with offline fallback',
   );
-  return withOfflineFallback(createOpenAIStudyProvider(config.openai, log), log);
+  return withOfflineFallback(lazyOpenAIStudyProvider(config.openai, log), log);
+}
+
+/** The model provider (openai-provider.ts), imported at the first request: the OpenAI SDK is large. */
+function lazyOpenAIStudyProvider(settings: Config['openai'], log: Logger): StudyProvider {
+  let provider: Promise<StudyProvider> | undefined;
+  const load = () =>
+    (provider ??= import('./openai-provider.js').then(({ createOpenAIStudyProvider }) =>
+      createOpenAIStudyProvider(settings, log),
+    ));
+  return {
+    quiz: async (input) => (await load()).quiz(input),
+    explain: async (input) => (await load()).explain(input),
+  };
 }
 
 /**

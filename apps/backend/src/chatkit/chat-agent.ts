@@ -53,11 +53,6 @@ export const INSTRUCTOR_FUNCTIONS: readonly FunctionName[] = [
 const SESSION_FIELDS = ['course_id', 'user_id', 'timestamp'];
 const MAX_TURNS = 6;
 
-/** True when a model is configured (an API key or a base URL). */
-export function hasChatModel(openai: OpenAISettings): boolean {
-  return Boolean(openai.apiKey || openai.baseUrl);
-}
-
 /** Which OpenAI API to use: Responses at OpenAI, Chat Completions at any other server, unless configured. */
 export function useResponsesApi(openai: OpenAISettings): boolean {
   if (openai.api !== 'auto') return openai.api === 'responses';

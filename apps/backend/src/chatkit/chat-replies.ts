@@ -22,7 +22,8 @@ import type { OpenAISettings } from '../config.js';
 import type { Actor } from '../domain/actor.js';
 import type { WidgetMember } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
-import { type ChatAgent, type ChatTurn, createChatAgent, hasChatModel } from './chat-agent.js';
+import type { ChatAgent, ChatTurn } from './chat-agent.js';
+import { hasChatModel, lazyChatAgent } from './chat-agent-loader.js';
 import { type ChatIntent, matchIntent } from './chat-intents.js';
 import type { ChatContext } from './chatkit.store.js';
 import { type ActionContext, runWidgetAction } from './widget-actions.js';
@@ -85,7 +86,7 @@ export function assistantMessage(
 
 export function createChatReplies(chat: ChatRepliesDeps): ChatReplies {
   const { store, log } = chat;
-  const agent = chat.agent ?? (hasChatModel(chat.openai) ? createChatAgent(chat) : undefined);
+  const agent = chat.agent ?? (hasChatModel(chat.openai) ? lazyChatAgent(chat) : undefined);
   const say = (threadId: string, context: ChatContext, text: string): ThreadStreamEvent => ({
     type: 'thread.item.done',
     item: assistantMessage(store, chat.deps.clock, threadId, context, text),

@@ -2,7 +2,6 @@
  * The legacy hosted path (Agent Builder workflow): with CHATKIT_WORKFLOW_ID and OPENAI_API_KEY, a ChatKit session is
  * also created at OpenAI, whose client secret lets OpenAI's hosted ChatKit run the workflow.
  */
-import OpenAI from 'openai';
 import type { Identity } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -17,6 +16,8 @@ export function hostedSessionsEnabled(config: Config): boolean {
 }
 
 export async function createHostedSession(config: Config, identity: Identity): Promise<HostedSession> {
+  // Imported here: the OpenAI SDK is large, and only this legacy path (and a configured model) needs it.
+  const { default: OpenAI } = await import('openai');
   const client = new OpenAI({
     apiKey: config.openai.apiKey,
     ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),

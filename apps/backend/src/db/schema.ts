@@ -29,6 +29,8 @@ export interface EnrollmentsTable {
   user_id: string;
   role: 'student' | 'instructor';
   last_seen_at: Date | null;
+  /** The latest stored confusion ping of the member on any slide of the course (migration 0011). */
+  last_confused_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: CreatedAt;
 }
 

@@ -78,7 +78,7 @@ export async function seedDemoCourse(client: pg.PoolClient, now = new Date()): P
       [DEMO_COURSE_ID],
     );
     await client.query(
-      `UPDATE enrollments e SET last_seen_at = latest.at
+      `UPDATE enrollments e SET last_seen_at = latest.at, last_confused_at = latest.at
        FROM (SELECT user_id, max(occurred_at) AS at FROM confusion_events WHERE course_id = $1 GROUP BY 1) latest
        WHERE e.course_id = $1 AND e.user_id = latest.user_id`,
       [DEMO_COURSE_ID],

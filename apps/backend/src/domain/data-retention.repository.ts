@@ -92,6 +92,10 @@ export async function courseExists(tx: CourseTx, courseId: string): Promise<bool
  */
 export async function purgeCourse(tx: CourseTx, courseId: string, before: Date): Promise<Counts> {
   const count = (query: RawBuilder<unknown>) => affected(tx, query);
+  // A student whose latest confusion is purged has no confusion left to count (see migration 0011).
+  await sql`UPDATE enrollments SET last_confused_at = NULL WHERE course_id = ${courseId} AND last_confused_at < ${before}`.execute(
+    tx,
+  );
   return {
     confusion_events: await count(
       sql`DELETE FROM confusion_events WHERE course_id = ${courseId} AND occurred_at < ${before}`,

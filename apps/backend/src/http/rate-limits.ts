@@ -10,7 +10,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/tokens.js';
 import type { RateLimitSettings } from '../config.js';
@@ -50,7 +50,7 @@ const WINDOW_MS = 60_000;
 export async function registerRateLimits(app: FastifyInstance, deps: RateLimitDeps): Promise<void> {
   const { settings } = deps;
   if (!settings.enabled) return;
-  const redis = deps.redisUrl ? connectRedis(deps.redisUrl, deps.log) : undefined;
+  const redis = deps.redisUrl ? await connectRedis(deps.redisUrl, deps.log) : undefined;
   // One store for all buckets; the bucket being checked is handed to keyGenerator and max through this map.
   const checking = new WeakMap<FastifyRequest, Limit>();
   const limitOf = (request: FastifyRequest): Limit => {
@@ -193,7 +193,9 @@ function text(value: unknown): string | undefined {
 }
 
 /** A Redis connection that fails fast while Redis is away (counts then fail open) and logs only state changes. */
-function connectRedis(url: string, log: Logger): Redis {
+async function connectRedis(url: string, log: Logger): Promise<Redis> {
+  // Imported here: ioredis is only needed when REDIS_URL is set.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { connectTimeout: 2_000, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   let down = false;
   redis.on('error', (err: Error) => {

@@ -25,6 +25,8 @@ export function createCourseEvents(pool: pg.Pool, log: Logger): CourseEvents {
   let client: pg.PoolClient | undefined;
   let connecting: Promise<void> | undefined;
   let closed = false;
+  /** Connections already given back to the pool, which must not be released again. */
+  const released = new WeakSet<pg.PoolClient>();
   let retryMs = 500;
   let listenedBefore = false;
 
@@ -62,6 +64,9 @@ export function createCourseEvents(pool: pg.Pool, log: Logger): CourseEvents {
       const next = await pool.connect();
       next.on('notification', onNotification);
       next.on('error', (err) => {
+        // A connection can fail twice (the server's error, then the socket's end), or after close() gave it back.
+        if (released.has(next)) return;
+        released.add(next);
         log.warn({ err: err.message }, 'course notifications connection failed; reconnecting');
         next.release(true);
         if (client === next) client = undefined;
@@ -108,10 +113,14 @@ export function createCourseEvents(pool: pg.Pool, log: Logger): CourseEvents {
       pending.clear();
       listeners.clear();
       await connecting;
-      if (client) {
-        await client.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
-        client.release();
-        client = undefined;
+      const listening = client;
+      client = undefined;
+      if (listening && !released.has(listening)) {
+        await listening.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
+        if (!released.has(listening)) {
+          released.add(listening);
+          listening.release();
+        }
       }
     },
   };

@@ -5,7 +5,7 @@
  */
 import type { TrackConfusionResult } from '@class-assist/contracts';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDb } from '../src/db/pool.js';
 import { type Ping, recordPings } from '../src/domain/confusion.service.js';
 import type { DomainDeps } from '../src/domain/deps.js';
@@ -35,18 +35,25 @@ describe('the batcher', () => {
   };
 
   it('writes at maxSize at once, the rest after maxWaitMs, each key on its own, and answers each item', async () => {
-    const { batcher, batches } = recording(3, 30);
-    const answers = Promise.all([1, 2, 3, 4, 5].map((n) => batcher.submit('a', n)));
-    const other = batcher.submit('b', 9);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(batches).toStrictEqual([{ key: 'a', items: [1, 2, 3] }]);
-    expect(await answers).toStrictEqual([2, 4, 6, 8, 10]);
-    expect(await other).toBe(18);
-    expect(batches).toStrictEqual([
-      { key: 'a', items: [1, 2, 3] },
-      { key: 'b', items: [9] },
-      { key: 'a', items: [4, 5] },
-    ]);
+    // Fake timers: the test decides when maxWaitMs has passed, so a loaded machine cannot reorder anything.
+    vi.useFakeTimers();
+    try {
+      const { batcher, batches } = recording(3, 30);
+      const answers = Promise.all([1, 2, 3, 4, 5].map((n) => batcher.submit('a', n)));
+      const other = batcher.submit('b', 9);
+      await vi.advanceTimersByTimeAsync(29);
+      expect(batches).toStrictEqual([{ key: 'a', items: [1, 2, 3] }]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await answers).toStrictEqual([2, 4, 6, 8, 10]);
+      expect(await other).toBe(18);
+      expect(batches[0]).toStrictEqual({ key: 'a', items: [1, 2, 3] });
+      expect(batches.slice(1).sort((x, y) => x.key.localeCompare(y.key))).toStrictEqual([
+        { key: 'a', items: [4, 5] },
+        { key: 'b', items: [9] },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('writes one batch of a key at a time: items arriving meanwhile wait for it and go together', async () => {

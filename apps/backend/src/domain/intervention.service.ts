@@ -5,6 +5,7 @@
  * idempotency key in a course gives back the same intervention, so a retried request or a double click never
  * sends twice.
  */
+
 import { randomUUID } from 'node:crypto';
 import { courseOf, inCourse } from '../db/course-scope.js';
 import type { InterventionStatus, RecipientStatus } from '../db/schema.js';
@@ -22,6 +23,7 @@ import {
 import { type LmsKind, resolveLmsConnection } from './lms-connection.service.js';
 import { findRecipients, type RecipientFilter } from './recipients.repository.js';
 import { makeQuiz } from './study.service.js';
+import { isUuid } from './uuid.js';
 
 export const NO_LMS_USER =
   'No LMS user id: the student has not launched Class Assist from the LMS and no roster names them';
@@ -49,7 +51,6 @@ export interface InterventionOptions {
 }
 
 const QUIZ_TYPES = ['remedial', 'practice', 'assessment'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function notifyStudents(
   deps: DomainDeps,
@@ -109,7 +110,7 @@ export async function assignRemedialQuiz(
 
 /** The intervention with its recipients; another course's is "not found". */
 export async function getIntervention(deps: DomainDeps, actor: Actor, id: string): Promise<InterventionView> {
-  if (!UUID.test(id)) {
+  if (!isUuid(id)) {
     throw new AppError('not_found', 'That intervention was not found');
   }
   const courseId = await courseOf(deps.db, 'intervention', id);
@@ -255,7 +256,7 @@ async function replay(
 
 async function assertQuizExists(deps: DomainDeps, courseId: string, quizId: string) {
   const found =
-    UUID.test(quizId) &&
+    isUuid(quizId) &&
     (await inCourse(deps.db, courseId, (tx) =>
       tx
         .selectFrom('quizzes')

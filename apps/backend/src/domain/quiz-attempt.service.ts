@@ -3,6 +3,7 @@
  * answer to a question counts), and the attempt finishes when every question is answered. Finished attempts feed the
  * improvement metric (README, "Improvement").
  */
+
 import { randomUUID } from 'node:crypto';
 import type { StudySource } from '../ai/provider.js';
 import { inCourse } from '../db/course-scope.js';
@@ -19,8 +20,7 @@ import {
   listAnswers,
 } from './quiz-attempt.repository.js';
 import type { QuizQuestion } from './study.service.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from './uuid.js';
 
 export interface QuizAnswer {
   choice_index: number;
@@ -53,7 +53,7 @@ export async function startQuizAttempt(
   assertActingAs(actor, input.course_id, input.user_id);
   const id = randomUUID();
   return inCourse(deps.db, input.course_id, async (tx) => {
-    const quiz = UUID.test(input.quiz_id)
+    const quiz = isUuid(input.quiz_id)
       ? await tx
           .selectFrom('quizzes')
           .select('id')
@@ -161,7 +161,7 @@ async function ownAttempt(
   attemptId: string,
   lock: boolean,
 ): Promise<AttemptRow> {
-  const row = UUID.test(attemptId) ? await findAttempt(tx, courseId, attemptId, lock) : undefined;
+  const row = isUuid(attemptId) ? await findAttempt(tx, courseId, attemptId, lock) : undefined;
   // Someone else's attempt is "not found", like a missing one.
   if (!row || (actor.kind === 'member' && row.user_id !== actor.userId))
     throw new AppError('not_found', 'That quiz attempt was not found');

@@ -3,6 +3,7 @@
  * progress or a search of the course material) and stores quizzes; the study provider (ai/provider.ts) writes the
  * questions and explanations — offline from the notes unless another provider is configured.
  */
+
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { offlineStudyProvider } from '../ai/offline-provider.js';
@@ -13,6 +14,7 @@ import { currentSlideId, listSlides, type SlideRow, touchMember } from './course
 import type { DomainDeps } from './deps.js';
 import { confusionZones, searchSlides } from './retrieval.repository.js';
 import type { OfflineQuizQuestion } from './study/offline-quiz.js';
+import { isUuid } from './uuid.js';
 
 export const QUIZ_QUESTIONS = 5;
 /** How many slides a quiz draws on when the focus does not say. */
@@ -202,7 +204,7 @@ export interface StoredQuiz {
 
 /** The quiz with this id in any course (the caller checks access), or undefined. */
 export async function findQuiz(deps: DomainDeps, quizId: string): Promise<StoredQuiz | undefined> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(quizId)) return undefined;
+  if (!isUuid(quizId)) return undefined;
   const courseId = await courseOf(deps.db, 'quiz', quizId);
   if (!courseId) return undefined;
   const row = await inCourse(deps.db, courseId, (tx) =>

@@ -18,7 +18,7 @@ import {
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/tokens.js';
 import type { OpenAISettings } from '../config.js';
-import type { Actor } from '../domain/actor.js';
+import { memberActor } from '../domain/actor.js';
 import type { WidgetMember } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
 import type { FunctionRegistry } from '../functions/registry.js';
@@ -108,7 +108,7 @@ export function toolsFor(
   member: WidgetMember,
   log: Logger,
 ): Tool<unknown>[] {
-  const actor: Actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role };
+  const actor = memberActor(member);
   return registry.definitions
     .filter((definition) => member.role === 'instructor' || !INSTRUCTOR_FUNCTIONS.includes(definition.name))
     .map((definition) => {

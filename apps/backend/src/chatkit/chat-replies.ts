@@ -19,7 +19,7 @@ import {
 import type { HeatmapResult } from '@class-assist/contracts';
 import type { Logger } from 'pino';
 import type { OpenAISettings } from '../config.js';
-import type { Actor } from '../domain/actor.js';
+import { memberActor } from '../domain/actor.js';
 import type { WidgetMember } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
 import type { ChatAgent, ChatTurn } from './chat-agent.js';
@@ -224,7 +224,7 @@ function doneText(action: Action, notice: string | undefined): string {
 
 /** A short Markdown summary of the heatmap: the most confusing slides and any spike. */
 async function heatmapSummary(chat: ActionContext, member: WidgetMember, timeRange = 'today'): Promise<string> {
-  const actor: Actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role };
+  const actor = memberActor(member);
   const outcome = await chat.registry.invoke('get_confusion_heatmap', actor, {
     course_id: member.courseId,
     time_range: timeRange,

@@ -3,6 +3,7 @@
  * registry as the session's member, so the course and the user come from the session, never from the payload), plus
  * the UI-only actions. Returns the widget's next UI state and any messages to add to the thread.
  */
+
 import { randomUUID } from 'node:crypto';
 import { type Action, CustomStreamError } from '@class-assist/chatkit-server';
 import {
@@ -16,6 +17,7 @@ import {
   type WidgetNotice,
 } from '@class-assist/contracts';
 import type { TokenService } from '../auth/tokens.js';
+import { memberActor } from '../domain/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { assignRemedialQuiz, notifyStudents } from '../domain/intervention.service.js';
 import { answerQuizQuestion, loadQuizAttempt, startQuizAttempt } from '../domain/quiz-attempt.service.js';
@@ -69,7 +71,7 @@ export async function runWidgetAction(
   const payload: Payload = action.payload && typeof action.payload === 'object' ? (action.payload as Payload) : {};
   const ui: WidgetUi = { ...current, notice: null };
   const messages: string[] = [];
-  const actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role } as const;
+  const actor = memberActor(member);
   const call = (name: string, args: Payload, options: CallOptions = {}) =>
     context.registry
       .invoke(name, actor, { ...args, course_id: member.courseId }, options)
@@ -249,7 +251,7 @@ async function intervene(
   payload: Payload,
   kind: 'notify' | 'assign',
 ) {
-  const actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role } as const;
+  const actor = memberActor(member);
   if (payload.confirmed === true) {
     ui.pending = null;
     const options = { idempotencyKey: text(payload.confirmation_id).slice(0, 100) || undefined };

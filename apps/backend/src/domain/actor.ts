@@ -9,7 +9,14 @@ export type Role = 'student' | 'instructor';
 
 export type Actor = { kind: 'service' } | { kind: 'member'; userId: string; courseId: string; role: Role };
 
+export type MemberActor = Extract<Actor, { kind: 'member' }>;
+
 export const SERVICE_ACTOR: Actor = Object.freeze({ kind: 'service' });
+
+/** The actor of a session's member (a widget, chat or export link speaks for one person of one course). */
+export function memberActor(member: { userId: string; courseId: string; role: Role }): MemberActor {
+  return { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role };
+}
 
 export function assertCourseAccess(actor: Actor, courseId: string): void {
   if (actor.kind === 'member' && actor.courseId !== courseId) {

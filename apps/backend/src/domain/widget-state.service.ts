@@ -12,7 +12,7 @@ import type {
 } from '@class-assist/contracts';
 import { inCourse } from '../db/course-scope.js';
 import { AppError } from '../errors.js';
-import type { Actor, Role } from './actor.js';
+import { memberActor, type Role } from './actor.js';
 import { findCourse, listSlides, type SlideRow, slideLabel } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { getHeatmap } from './heatmap.service.js';
@@ -49,7 +49,7 @@ export async function buildWidgetState(
   member: WidgetMember,
   ui: WidgetUi,
 ): Promise<ClassAssistWidgetState> {
-  const actor: Actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role };
+  const actor = memberActor(member);
   const instructor = member.role === 'instructor';
   const view: WidgetView = instructor ? ui.view : 'student';
   const { course, slides } = await inCourse(deps.db, member.courseId, async (tx) => ({
@@ -121,7 +121,7 @@ export async function buildWidgetState(
 
 /** The finished quiz's score and what to review (Markdown), kept in the thread after the widget moves on. */
 export async function quizResultMessage(deps: DomainDeps, member: WidgetMember, attempt: QuizAttempt): Promise<string> {
-  const actor: Actor = { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role };
+  const actor = memberActor(member);
   const slides = await inCourse(deps.db, member.courseId, (tx) => listSlides(tx, member.courseId));
   const { points } = await quizImprovement(deps, actor, member.courseId, member.userId);
   return `**Quiz finished: ${scoreLine(attempt)}.**\n\n${quizSummary(attempt, slides, formatImprovement(points))}`;

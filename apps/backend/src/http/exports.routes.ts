@@ -1,6 +1,8 @@
 /** `GET /api/exports/{token}`: the download behind the widget's Export button (a signed link, valid for minutes). */
+
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
+import { memberActor } from '../domain/actor.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import { sendDownload } from './send-download.js';
 
@@ -13,11 +15,10 @@ export function exportRoutes(registry: FunctionRegistry, tokens: TokenService) {
         const { token } = request.params as { token: string };
         const member = await tokens.verify('export', token);
         const format = member.extra.format === 'json' ? 'json' : 'csv';
-        const outcome = await registry.invoke(
-          'export_confusion_data',
-          { kind: 'member', userId: member.userId, courseId: member.courseId, role: member.role },
-          { course_id: member.courseId, format },
-        );
+        const outcome = await registry.invoke('export_confusion_data', memberActor(member), {
+          course_id: member.courseId,
+          format,
+        });
         return outcome.kind === 'stream' ? sendDownload(reply, outcome.stream) : reply.send(outcome.body);
       },
     );

@@ -27,7 +27,7 @@ import { hasChatModel, lazyChatAgent } from './chat-agent-loader.js';
 import { type ChatIntent, matchIntent } from './chat-intents.js';
 import type { ChatContext } from './chatkit.store.js';
 import { type ActionContext, runWidgetAction } from './widget-actions.js';
-import { isClassAssistItem, type StoredWidgetItem } from './widget-item.js';
+import { isClassAssistItem, type StoredWidgetItem, withUiChanges } from './widget-item.js';
 
 export interface ChatRepliesDeps extends ActionContext {
   store: Store<ChatContext>;
@@ -117,8 +117,10 @@ export function createChatReplies(chat: ChatRepliesDeps): ChatReplies {
         if (!(err instanceof AppError)) throw err;
         messages.push(`Sorry, that did not work: ${err.message}`);
       }
-      const next: StoredWidgetItem = { ...widget, class_assist: { ui } };
-      yield { type: 'thread.item.replaced', item: next };
+      yield {
+        type: 'thread.item.replaced',
+        item: await withUiChanges(store, widget, widget.class_assist.ui, ui, context),
+      };
     }
     if (intent.kind === 'heatmap') messages.push(await heatmapSummary(chat, member, intent.timeRange));
     if (messages.length === 0) messages.push(member.role === 'instructor' ? INSTRUCTOR_HELP : STUDENT_HELP);

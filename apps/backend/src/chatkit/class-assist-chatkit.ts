@@ -18,13 +18,7 @@ import type { FunctionRegistry } from '../functions/registry.js';
 import { assistantMessage, createChatReplies } from './chat-replies.js';
 import { type ChatContext, createChatKitStore } from './chatkit.store.js';
 import { runWidgetAction } from './widget-actions.js';
-import {
-  isClassAssistItem,
-  presentWidget,
-  type RenderWidget,
-  type StoredWidgetItem,
-  widgetItem,
-} from './widget-item.js';
+import { isClassAssistItem, presentWidget, type RenderWidget, widgetItem, withUiChanges } from './widget-item.js';
 
 export interface ClassAssistChatKitDeps {
   deps: DomainDeps;
@@ -68,9 +62,9 @@ export function createClassAssistChatKit({
       if (!sender || !isClassAssistItem(sender)) {
         throw new CustomStreamError('Widget actions need the Class Assist widget they came from (item_id).');
       }
-      const outcome = await runWidgetAction({ deps, registry, tokens }, context.member, sender.class_assist.ui, action);
-      const next: StoredWidgetItem = { ...sender, class_assist: { ui: outcome.ui } };
-      yield { type: 'thread.item.replaced', item: next };
+      const before = sender.class_assist.ui;
+      const outcome = await runWidgetAction({ deps, registry, tokens }, context.member, before, action);
+      yield { type: 'thread.item.replaced', item: await withUiChanges(store, sender, before, outcome.ui, context) };
       for (const text of outcome.messages)
         yield { type: 'thread.item.done', item: assistant(thread.id, context, text) };
     },

@@ -3,7 +3,14 @@
  * notice, pending confirmation) under `class_assist`; every time it is sent, it is rendered afresh from the database
  * with that state, so a reload or `fetchUpdates()` always shows the live heatmap.
  */
-import type { ThreadItem, WidgetItem, WidgetRoot } from '@class-assist/chatkit-server';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  NotFoundError,
+  type Store,
+  type ThreadItem,
+  type WidgetItem,
+  type WidgetRoot,
+} from '@class-assist/chatkit-server';
 import type { ClassAssistWidgetState } from '@class-assist/contracts';
 import type { DomainDeps } from '../domain/deps.js';
 import { buildWidgetState, type WidgetMember, type WidgetUi } from '../domain/widget-state.service.js';
@@ -40,4 +47,29 @@ export async function presentWidget(
   const state = await buildWidgetState(deps, member, item.class_assist.ui);
   const { class_assist: _ui, ...rest } = item;
   return { ...rest, widget: render(state), copy_text: `Class Assist — ${state.courseName}` };
+}
+
+/**
+ * The item to save after actions changed its UI state from `before` to `after`. An action can take seconds (an
+ * explanation from a model) while the student goes on clicking, so only the fields it changed are applied, to the
+ * item as it is stored now: a concurrent action's change (the question form opened meanwhile) is not undone.
+ */
+export async function withUiChanges<C>(
+  store: Store<C>,
+  item: StoredWidgetItem,
+  before: WidgetUi,
+  after: WidgetUi,
+  context: C,
+): Promise<StoredWidgetItem> {
+  // Gone meanwhile (a retried message removed it): saved again as it was, as before this check.
+  const stored = await store.loadItem(item.thread_id, item.id, context).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return item;
+    throw err;
+  });
+  const latest = isClassAssistItem(stored) ? stored : item;
+  const ui: Record<string, unknown> = { ...latest.class_assist.ui };
+  for (const [key, value] of Object.entries(after)) {
+    if (!isDeepStrictEqual(value, before[key as keyof WidgetUi])) ui[key] = value;
+  }
+  return { ...latest, class_assist: { ui: ui as unknown as WidgetUi } };
 }

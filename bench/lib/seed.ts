@@ -111,6 +111,7 @@ export async function bulkLoadEvents(
     await client.query('COMMIT');
     await client.query('ANALYZE confusion_events');
     await client.query('ANALYZE confusion_latest');
+    await client.query('ANALYZE confusion_slide_days');
     await client.query('ANALYZE enrollments');
   } finally {
     await client.end();

@@ -63,6 +63,14 @@ export interface ConfusionLatestTable {
   last_at: Date;
 }
 
+/** Students per slide whose latest confusion falls on a day (course time zone); kept by triggers (migration 0012). */
+export interface ConfusionSlideDaysTable {
+  course_id: string;
+  day: string;
+  slide_key: string;
+  students: number;
+}
+
 export interface QuestionsTable {
   id: Generated<string>;
   course_id: string;
@@ -229,6 +237,7 @@ export interface Database {
   slides: SlidesTable;
   confusion_events: ConfusionEventsTable;
   confusion_latest: ConfusionLatestTable;
+  confusion_slide_days: ConfusionSlideDaysTable;
   questions: QuestionsTable;
   chatkit_threads: ChatkitThreadsTable;
   chatkit_items: ChatkitItemsTable;

@@ -76,22 +76,3 @@ export async function countClass(
   );
   return rows[0] ?? { confused: 0, active: 0 };
 }
-
-export interface SlideConfusion {
-  slideId: string;
-  confused: number;
-}
-
-/** Distinct confused students per slide since `since` (slides with none are absent). */
-export async function confusedPerSlide(
-  tx: CourseTx,
-  courseId: string,
-  since: Date,
-  now: Date,
-): Promise<SlideConfusion[]> {
-  const { rows } = await sql<{ slide_id: string; confused: number }>`
-    SELECT slide_key AS slide_id, count(*)::int AS confused FROM confusion_latest
-    WHERE course_id = ${courseId} AND last_at >= ${since} AND last_at <= ${now} AND slide_key <> ''
-    GROUP BY slide_key`.execute(tx);
-  return rows.map((row) => ({ slideId: row.slide_id, confused: row.confused }));
-}

@@ -1,13 +1,12 @@
 /** The instructor's per-slide confusion heatmap. */
 import type { HeatmapPoint, HeatmapResult, TimeRange } from '@class-assist/contracts';
-import { sql } from 'kysely';
-import { type CourseTx, inCourse } from '../db/course-scope.js';
+import { inCourse } from '../db/course-scope.js';
 import { validationError } from '../errors.js';
 import { type Actor, assertInstructor } from './actor.js';
-import { confusedPerSlide, countClass } from './confusion.repository.js';
-import { judgeCourse } from './confusion.service.js';
 import { listSlides, slideLabel } from './course.repository.js';
 import { type DomainDeps, percentage } from './deps.js';
+import { heatmapCounts } from './heatmap.repository.js';
+import { judgeSpike } from './spike.js';
 
 export const HEATMAP_PAGE_SIZE = 100;
 
@@ -29,26 +28,25 @@ export async function getHeatmap(deps: DomainDeps, actor: Actor, input: HeatmapI
   const limit = input.limit ?? HEATMAP_PAGE_SIZE;
   const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor);
   const now = deps.clock();
+  const { spike: spikeRule, activeWindowSeconds } = deps.classroom;
   return inCourse(deps.db, input.course_id, async (tx) => {
-    const since = await rangeStart(tx, input.course_id, timeRange, now);
-    const [slides, perSlide, activeInRange, spike] = [
-      await listSlides(tx, input.course_id),
-      await confusedPerSlide(tx, input.course_id, since, now),
-      await countClass(tx, input.course_id, { confusedSince: since, activeSince: since, now }),
-      await judgeCourse(deps, tx, input.course_id, now),
-    ];
-    const bySlide = new Map(perSlide.map((row) => [row.slideId, row.confused]));
+    const slides = await listSlides(tx, input.course_id);
+    const counts = await heatmapCounts(tx, input.course_id, {
+      timeRange,
+      now,
+      spikeSince: new Date(now.getTime() - spikeRule.windowSeconds * 1000),
+      activeSince: new Date(now.getTime() - activeWindowSeconds * 1000),
+    });
+    const { since, perSlide } = counts;
+    const spike = judgeSpike(counts.spike.confused, counts.spike.active, spikeRule);
     const known = new Set(slides.map((slide) => slide.id));
-    const orphans = perSlide
-      .filter((row) => !known.has(row.slideId))
-      .map((row) => row.slideId)
-      .sort();
-    const denominator = Math.max(activeInRange.active, activeInRange.confused);
+    const orphans = [...perSlide.keys()].filter((id) => !known.has(id)).sort();
+    const denominator = Math.max(counts.range.active, counts.range.confused);
     const points: HeatmapPoint[] = [
       ...slides.map((slide) => ({ label: slideLabel(slide), slide_id: slide.id, title: slide.title })),
       ...orphans.map((id) => ({ label: id, slide_id: id, title: '' })),
     ].map((point) => {
-      const confused = bySlide.get(point.slide_id) ?? 0;
+      const confused = perSlide.get(point.slide_id) ?? 0;
       return { ...point, confused: percentage(confused, denominator), confused_students: confused };
     });
     const page = points.slice(offset, offset + limit);
@@ -63,16 +61,6 @@ export async function getHeatmap(deps: DomainDeps, actor: Actor, input: HeatmapI
       next_cursor: nextOffset < points.length ? encodeCursor(nextOffset) : null,
     };
   });
-}
-
-/** Start of the range in the course's time zone: an hour ago, local midnight today, or Monday 00:00 this week. */
-async function rangeStart(tx: CourseTx, courseId: string, range: TimeRange, now: Date): Promise<Date> {
-  if (range === 'last_hour') return new Date(now.getTime() - 3_600_000);
-  const unit = range === 'today' ? 'day' : 'week';
-  const { rows } = await sql<{ since: Date }>`
-    SELECT date_trunc(${unit}, ${now}::timestamptz AT TIME ZONE tz) AT TIME ZONE tz AS since
-    FROM (SELECT COALESCE((SELECT timezone FROM courses WHERE id = ${courseId}), 'UTC') AS tz) AS course`.execute(tx);
-  return rows[0]?.since ?? now;
 }
 
 function encodeCursor(offset: number): string {

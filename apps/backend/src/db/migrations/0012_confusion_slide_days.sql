@@ -1,0 +1,83 @@
+-- The heatmap's per-slide counts for "today" and "this week", kept on write. A row counts the students whose latest
+-- confusion on that slide (confusion_latest.last_at) falls on that day in the course's time zone; the ranges start at
+-- local midnight, so "confused on slide S since the range's start" is the sum of its days from the start on, read in
+-- one index range of at most 7 rows per slide instead of a scan of every student-and-slide row of the range.
+--
+-- Statement-level triggers on confusion_latest keep it: each moved row takes one from the day it left and adds one to
+-- the day it reached (OLD and NEW transition tables, so the old day is the one really replaced, under any
+-- concurrency). Every statement that writes confusion_latest keeps it right: a ping batch, data retention, a course's
+-- deletion (its rows then cascade away), the benchmark's bulk load. Days are applied in key order, so two writers
+-- cannot deadlock on them. Pings on no slide (slide_key '') are not counted: the heatmap shows slides.
+CREATE TABLE confusion_slide_days (
+  course_id text NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+  day       date NOT NULL,
+  slide_key text NOT NULL,
+  students  integer NOT NULL,
+  PRIMARY KEY (course_id, day, slide_key)
+);
+
+ALTER TABLE confusion_slide_days ENABLE ROW LEVEL SECURITY;
+ALTER TABLE confusion_slide_days FORCE ROW LEVEL SECURITY;
+CREATE POLICY course_scope ON confusion_slide_days
+  USING (course_id = current_setting('app.course_id', true))
+  WITH CHECK (course_id = current_setting('app.course_id', true));
+CREATE POLICY owner_all ON confusion_slide_days TO class_assist_owner USING (true) WITH CHECK (true);
+
+-- Adds n[i] students to the day of at[i] (in the course's time zone) for course[i] and slide[i].
+CREATE FUNCTION confusion_slide_days_add(course text[], slide text[], at timestamptz[], n integer[]) RETURNS void
+  LANGUAGE sql AS $$
+    INSERT INTO confusion_slide_days AS days (course_id, day, slide_key, students)
+    SELECT d.course_id, (d.at AT TIME ZONE c.timezone)::date AS day, d.slide_key, sum(d.n)::int
+    FROM unnest(course, slide, at, n) AS d (course_id, slide_key, at, n)
+    JOIN courses c ON c.id = d.course_id
+    WHERE d.slide_key <> ''
+    GROUP BY 1, 2, 3
+    HAVING sum(d.n) <> 0
+    ORDER BY 1, 2, 3
+    ON CONFLICT (course_id, day, slide_key) DO UPDATE SET students = days.students + EXCLUDED.students
+  $$;
+
+CREATE FUNCTION confusion_latest_count_days() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'INSERT' THEN
+      PERFORM confusion_slide_days_add(array_agg(course_id), array_agg(slide_key), array_agg(last_at),
+        array_agg(1)) FROM new_rows HAVING count(*) > 0;
+    ELSIF TG_OP = 'UPDATE' THEN
+      PERFORM confusion_slide_days_add(array_agg(course_id), array_agg(slide_key), array_agg(last_at), array_agg(n))
+      FROM (SELECT course_id, slide_key, last_at, 1 AS n FROM new_rows
+            UNION ALL SELECT course_id, slide_key, last_at, -1 FROM old_rows) AS moved
+      HAVING count(*) > 0;
+    ELSE
+      PERFORM confusion_slide_days_add(array_agg(course_id), array_agg(slide_key), array_agg(last_at),
+        array_agg(-1)) FROM old_rows HAVING count(*) > 0;
+    END IF;
+    RETURN NULL;
+  END $$;
+
+CREATE TRIGGER confusion_latest_days_insert AFTER INSERT ON confusion_latest
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION confusion_latest_count_days();
+CREATE TRIGGER confusion_latest_days_update AFTER UPDATE ON confusion_latest
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION confusion_latest_count_days();
+CREATE TRIGGER confusion_latest_days_delete AFTER DELETE ON confusion_latest
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION confusion_latest_count_days();
+
+-- A course moved to another time zone: its days are counted again.
+CREATE FUNCTION courses_recount_days() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM confusion_slide_days WHERE course_id = NEW.id;
+    PERFORM confusion_slide_days_add(array_agg(course_id), array_agg(slide_key), array_agg(last_at), array_agg(1))
+    FROM confusion_latest WHERE course_id = NEW.id HAVING count(*) > 0;
+    RETURN NULL;
+  END $$;
+
+CREATE TRIGGER courses_timezone_recount AFTER UPDATE OF timezone ON courses
+  FOR EACH ROW WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone) EXECUTE FUNCTION courses_recount_days();
+
+-- The days of what is stored already.
+INSERT INTO confusion_slide_days (course_id, day, slide_key, students)
+SELECT l.course_id, (l.last_at AT TIME ZONE c.timezone)::date, l.slide_key, count(*)
+FROM confusion_latest l JOIN courses c ON c.id = l.course_id
+WHERE l.slide_key <> ''
+GROUP BY 1, 2, 3;

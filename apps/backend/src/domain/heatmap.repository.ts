@@ -55,14 +55,13 @@ export async function heatmapCounts(tx: CourseTx, courseId: string, w: HeatmapWi
     SELECT
       (SELECT since FROM range) AS since,
       (SELECT json_object_agg(slide_key, n) FROM per_slide) AS per_slide,
-      (SELECT count(*)::int FROM enrollments WHERE course_id = ${courseId}
-        AND last_confused_at >= (SELECT since FROM range) AND last_confused_at <= ${w.now}) AS range_confused,
-      (SELECT count(*)::int FROM enrollments WHERE course_id = ${courseId} AND role = 'student'
-        AND last_seen_at >= (SELECT since FROM range)) AS range_active,
-      (SELECT count(*)::int FROM enrollments WHERE course_id = ${courseId}
-        AND last_confused_at >= ${w.spikeSince} AND last_confused_at <= ${w.now}) AS spike_confused,
-      (SELECT count(*)::int FROM enrollments WHERE course_id = ${courseId} AND role = 'student'
-        AND last_seen_at >= ${w.activeSince}) AS spike_active`.execute(tx);
+      count(*) FILTER (WHERE last_confused_at >= (SELECT since FROM range) AND last_confused_at <= ${w.now})::int
+        AS range_confused,
+      count(*) FILTER (WHERE role = 'student' AND last_seen_at >= (SELECT since FROM range))::int AS range_active,
+      count(*) FILTER (WHERE last_confused_at >= ${w.spikeSince} AND last_confused_at <= ${w.now})::int
+        AS spike_confused,
+      count(*) FILTER (WHERE role = 'student' AND last_seen_at >= ${w.activeSince})::int AS spike_active
+    FROM enrollments WHERE course_id = ${courseId}`.execute(tx);
   const row = rows[0];
   if (!row) throw new Error('the heatmap query answered no row');
   return {

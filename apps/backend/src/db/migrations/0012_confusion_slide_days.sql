@@ -23,52 +23,66 @@ CREATE POLICY course_scope ON confusion_slide_days
   WITH CHECK (course_id = current_setting('app.course_id', true));
 CREATE POLICY owner_all ON confusion_slide_days TO class_assist_owner USING (true) WITH CHECK (true);
 
--- Adds n[i] students to the day of at[i] (in the course's time zone) for course[i] and slide[i].
-CREATE FUNCTION confusion_slide_days_add(course text[], slide text[], at timestamptz[], n integer[]) RETURNS void
-  LANGUAGE sql AS $$
-    INSERT INTO confusion_slide_days AS days (course_id, day, slide_key, students)
-    SELECT d.course_id, (d.at AT TIME ZONE c.timezone)::date AS day, d.slide_key, sum(d.n)::int
-    FROM unnest(course, slide, at, n) AS d (course_id, slide_key, at, n)
-    JOIN courses c ON c.id = d.course_id
-    WHERE d.slide_key <> ''
-    GROUP BY 1, 2, 3
-    HAVING sum(d.n) <> 0
-    ORDER BY 1, 2, 3
-    ON CONFLICT (course_id, day, slide_key) DO UPDATE SET students = days.students + EXCLUDED.students
-  $$;
-
-CREATE FUNCTION confusion_latest_count_days() RETURNS trigger
+-- One function per event, each a single static statement, so PL/pgSQL keeps its plan for the session (a SQL-language
+-- helper would be planned again on every call: it cost more than the ping batch's own writes).
+CREATE FUNCTION confusion_latest_days_inserted() RETURNS trigger
   LANGUAGE plpgsql AS $$
   BEGIN
-    IF TG_OP = 'INSERT' THEN
-      PERFORM confusion_slide_days_add(array_agg(course_id), array_agg(slide_key), array_agg(last_at),
-        array_agg(1)) FROM new_rows HAVING count(*) > 0;
-    ELSIF TG_OP = 'UPDATE' THEN
-      PERFORM confusion_slide_days_add(array_agg(course_id), array_agg(slide_key), array_agg(last_at), array_agg(n))
-      FROM (SELECT course_id, slide_key, last_at, 1 AS n FROM new_rows
-            UNION ALL SELECT course_id, slide_key, last_at, -1 FROM old_rows) AS moved
-      HAVING count(*) > 0;
-    ELSE
-      PERFORM confusion_slide_days_add(array_agg(course_id), array_agg(slide_key), array_agg(last_at),
-        array_agg(-1)) FROM old_rows HAVING count(*) > 0;
-    END IF;
+    INSERT INTO confusion_slide_days AS days (course_id, day, slide_key, students)
+    SELECT n.course_id, (n.last_at AT TIME ZONE c.timezone)::date, n.slide_key, count(*)
+    FROM new_rows n JOIN courses c ON c.id = n.course_id
+    WHERE n.slide_key <> ''
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (course_id, day, slide_key) DO UPDATE SET students = days.students + EXCLUDED.students;
+    RETURN NULL;
+  END $$;
+
+-- A row that stays on its day (the same student on the same slide later that day) adds and takes one: no write.
+CREATE FUNCTION confusion_latest_days_updated() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO confusion_slide_days AS days (course_id, day, slide_key, students)
+    SELECT m.course_id, (m.last_at AT TIME ZONE c.timezone)::date, m.slide_key, sum(m.n)
+    FROM (SELECT course_id, slide_key, last_at, 1 AS n FROM new_rows
+          UNION ALL SELECT course_id, slide_key, last_at, -1 FROM old_rows) AS m
+    JOIN courses c ON c.id = m.course_id
+    WHERE m.slide_key <> ''
+    GROUP BY 1, 2, 3 HAVING sum(m.n) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (course_id, day, slide_key) DO UPDATE SET students = days.students + EXCLUDED.students;
+    RETURN NULL;
+  END $$;
+
+-- A course's deletion cascades here after the course is gone: the join then finds nothing, and its days go by
+-- their own cascade.
+CREATE FUNCTION confusion_latest_days_deleted() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO confusion_slide_days AS days (course_id, day, slide_key, students)
+    SELECT o.course_id, (o.last_at AT TIME ZONE c.timezone)::date, o.slide_key, -count(*)
+    FROM old_rows o JOIN courses c ON c.id = o.course_id
+    WHERE o.slide_key <> ''
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (course_id, day, slide_key) DO UPDATE SET students = days.students + EXCLUDED.students;
     RETURN NULL;
   END $$;
 
 CREATE TRIGGER confusion_latest_days_insert AFTER INSERT ON confusion_latest
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION confusion_latest_count_days();
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION confusion_latest_days_inserted();
 CREATE TRIGGER confusion_latest_days_update AFTER UPDATE ON confusion_latest
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION confusion_latest_count_days();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+  EXECUTE FUNCTION confusion_latest_days_updated();
 CREATE TRIGGER confusion_latest_days_delete AFTER DELETE ON confusion_latest
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION confusion_latest_count_days();
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION confusion_latest_days_deleted();
 
 -- A course moved to another time zone: its days are counted again.
 CREATE FUNCTION courses_recount_days() RETURNS trigger
   LANGUAGE plpgsql AS $$
   BEGIN
     DELETE FROM confusion_slide_days WHERE course_id = NEW.id;
-    PERFORM confusion_slide_days_add(array_agg(course_id), array_agg(slide_key), array_agg(last_at), array_agg(1))
-    FROM confusion_latest WHERE course_id = NEW.id HAVING count(*) > 0;
+    INSERT INTO confusion_slide_days (course_id, day, slide_key, students)
+    SELECT course_id, (last_at AT TIME ZONE NEW.timezone)::date, slide_key, count(*)
+    FROM confusion_latest WHERE course_id = NEW.id AND slide_key <> ''
+    GROUP BY 1, 2, 3;
     RETURN NULL;
   END $$;
 

@@ -239,7 +239,7 @@ export function loadConfig(env: Env = readProcessEnv()): Config {
     },
     pingBatch: {
       maxSize: int('PING_BATCH_MAX', 64, 1, 10_000),
-      maxWaitMs: int('PING_BATCH_WAIT_MS', 5, 0, 1_000),
+      maxWaitMs: int('PING_BATCH_WAIT_MS', 2, 0, 1_000),
       maxInFlight: int('PING_BATCH_IN_FLIGHT', 2, 1, 100),
     },
     lti: {

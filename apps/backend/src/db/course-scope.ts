@@ -11,10 +11,14 @@ import type { Database } from './schema.js';
 /** A connection inside a course-scoped transaction (see inCourse). */
 export type CourseTx = Kysely<Database>;
 
+/** Notifications of the open course transactions, sent with their COMMIT (see notifyOnCommit). */
+const onCommit = new WeakMap<CourseTx, Array<{ channel: string; payload: string }>>();
+
 /**
  * Runs `work` in one transaction scoped to `courseId`; database outages surface as AppError('unavailable'). BEGIN
- * and the course setting go in one round trip (a simple-protocol query, the id quoted by pg's escapeLiteral): every
- * request opens such a transaction, and on the hot paths a round trip costs more than the statements it carries.
+ * and the course setting go in one round trip, and so do the transaction's notifications and its COMMIT
+ * (simple-protocol queries, values quoted by pg's escapeLiteral): every request opens such a transaction, and on the
+ * hot paths a round trip costs more than the statements it carries.
  */
 export async function inCourse<T>(db: Db, courseId: string, work: (tx: CourseTx) => Promise<T>): Promise<T> {
   try {
@@ -22,20 +26,37 @@ export async function inCourse<T>(db: Db, courseId: string, work: (tx: CourseTx)
       let result: T;
       try {
         await sql.raw(`BEGIN; SELECT set_config('app.course_id', ${escapeLiteral(courseId)}, true)`).execute(conn);
+        onCommit.set(conn, []);
         result = await work(conn);
+        const notify = (onCommit.get(conn) ?? []).map(
+          (n) => `SELECT pg_notify(${escapeLiteral(n.channel)}, ${escapeLiteral(n.payload)}); `,
+        );
+        // One query: a failed notification skips the COMMIT, and the transaction is rolled back below.
+        await sql.raw(`${notify.join('')}COMMIT`).execute(conn);
       } catch (err) {
         await sql
           .raw('ROLLBACK')
           .execute(conn)
           .catch(() => undefined);
         throw err;
+      } finally {
+        onCommit.delete(conn);
       }
-      await sql.raw('COMMIT').execute(conn);
       return result;
     });
   } catch (err) {
     throw fromDatabaseError(err);
   }
+}
+
+/**
+ * `pg_notify(channel, payload)` as part of the transaction: sent with its COMMIT, so delivered exactly when it commits
+ * (as NOTIFY is) without a round trip of its own. Outside `inCourse`, sent at once.
+ */
+export async function notifyOnCommit(tx: CourseTx, channel: string, payload: string): Promise<void> {
+  const pending = onCommit.get(tx);
+  if (pending) pending.push({ channel, payload });
+  else await sql`SELECT pg_notify(${channel}, ${payload})`.execute(tx);
 }
 
 /** What a course lookup can start from: each has a SECURITY DEFINER function in migration 0010. */

@@ -4,7 +4,7 @@ import { type CourseTx, inCourse } from '../db/course-scope.js';
 import { AppError, validationError } from '../errors.js';
 import { type Actor, assertActingAs } from './actor.js';
 import { confusionKey, countClass, insertConfusions } from './confusion.repository.js';
-import { announceCourseChange, currentSlideId, ensureSlides, touchMembers, type Visit } from './course.repository.js';
+import { announceCourseChange, currentSlideId, touchMembers, type Visit } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { type Batcher, type BatchSettings, createBatcher } from './ping-batcher.js';
 import { judgeSpike, type SpikeVerdict } from './spike.js';
@@ -87,11 +87,10 @@ export function createPingBatcher(deps: DomainDeps, settings: BatchSettings): Pi
 export async function recordPings(deps: DomainDeps, courseId: string, pings: Ping[]): Promise<TrackConfusionResult[]> {
   const now = new Date(Math.max(...pings.map((p) => p.now.getTime())));
   const { stored, spike, spikeStarted } = await inCourse(deps.db, courseId, async (tx) => {
-    await touchMembers(tx, courseId, latestVisits(pings));
     const current = pings.some((p) => p.slideId === null) ? await currentSlideId(tx, courseId) : null;
     const placed = pings.map((p) => ({ ...p, slideId: p.slideId ?? current }));
     const slideIds = [...new Set(placed.flatMap((p) => (p.slideId ? [p.slideId] : [])))];
-    if (slideIds.length > 0) await ensureSlides(tx, courseId, slideIds);
+    await touchMembers(tx, courseId, latestVisits(pings), slideIds);
     const stored: boolean[] = [];
     for (const round of repeatRounds(placed)) {
       const written = await insertConfusions(

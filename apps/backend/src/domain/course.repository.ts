@@ -1,6 +1,6 @@
 /** SQL for courses, people and slides. Every function runs inside the caller's course-scoped transaction. */
 import { sql } from 'kysely';
-import type { CourseTx } from '../db/course-scope.js';
+import { type CourseTx, notifyOnCommit } from '../db/course-scope.js';
 
 export interface CourseRow {
   id: string;
@@ -48,16 +48,32 @@ export interface Visit {
 }
 
 /**
- * `touchMember` for many users of one course, in one statement. The visits must name each user once; they are written
- * in user order, so concurrent writers lock enrolments in the same order and cannot deadlock each other.
+ * `touchMember` for many users of one course, in one statement that also creates the slides first seen in their
+ * pings (distinct ids; after the course's existing slides, positioned in the order given). The visits must name each
+ * user once; users and slides are written in id order, so concurrent writers lock them in the same order and cannot
+ * deadlock each other.
  */
-export async function touchMembers(tx: CourseTx, courseId: string, visits: Visit[]): Promise<void> {
+export async function touchMembers(
+  tx: CourseTx,
+  courseId: string,
+  visits: Visit[],
+  slideIds: string[] = [],
+): Promise<void> {
   const sorted = [...visits].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
   const userIds = sorted.map((v) => v.userId);
   const seenAt = sorted.map((v) => v.seenAt.toISOString());
   await sql`
     WITH course AS (INSERT INTO courses (id, name) VALUES (${courseId}, ${courseId}) ON CONFLICT DO NOTHING),
-         person AS (INSERT INTO users (id) SELECT unnest(${userIds}::text[]) ON CONFLICT DO NOTHING)
+         person AS (INSERT INTO users (id) SELECT unnest(${userIds}::text[]) ON CONFLICT DO NOTHING),
+         slide AS (
+           INSERT INTO slides (course_id, id, position)
+           SELECT ${courseId}, given.id,
+             (SELECT COALESCE(MAX(position), 0) FROM slides WHERE course_id = ${courseId})
+               + row_number() OVER (ORDER BY given.n)
+           FROM unnest(${slideIds}::text[]) WITH ORDINALITY AS given (id, n)
+           WHERE NOT EXISTS (SELECT 1 FROM slides WHERE course_id = ${courseId} AND id = given.id)
+           ORDER BY given.id
+           ON CONFLICT DO NOTHING)
     INSERT INTO enrollments (course_id, user_id, role, last_seen_at)
     SELECT ${courseId}, visit.user_id, 'student', visit.seen_at
     FROM unnest(${userIds}::text[], ${seenAt}::timestamptz[]) AS visit (user_id, seen_at)
@@ -81,21 +97,6 @@ export async function currentSlideId(tx: CourseTx, courseId: string): Promise<st
       (SELECT id FROM slides WHERE course_id = ${courseId} ORDER BY from_material DESC, position, id LIMIT 1)
     ) AS id`.execute(tx);
   return rows[0]?.id ?? null;
-}
-
-/**
- * Creates the slides first seen in pings (distinct ids), after the course's existing slides, positioned in the order
- * given; rows are inserted in id order, so concurrent writers cannot deadlock each other.
- */
-export async function ensureSlides(tx: CourseTx, courseId: string, slideIds: string[]): Promise<void> {
-  await sql`
-    INSERT INTO slides (course_id, id, position)
-    SELECT ${courseId}, given.id,
-      (SELECT COALESCE(MAX(position), 0) FROM slides WHERE course_id = ${courseId}) + row_number() OVER (ORDER BY given.n)
-    FROM unnest(${slideIds}::text[]) WITH ORDINALITY AS given (id, n)
-    WHERE NOT EXISTS (SELECT 1 FROM slides WHERE course_id = ${courseId} AND id = given.id)
-    ORDER BY given.id
-    ON CONFLICT DO NOTHING`.execute(tx);
 }
 
 const SLIDE_COLUMNS = ['id', 'position', 'title', 'topic', 'notes', 'from_material'] as const;
@@ -162,5 +163,5 @@ export async function announceCourseChange(
     reason,
     ...(detail.spikeAt === undefined ? {} : { spike_at: detail.spikeAt }),
   };
-  await sql`SELECT pg_notify('class_assist_course', ${JSON.stringify(payload)})`.execute(tx);
+  await notifyOnCommit(tx, 'class_assist_course', JSON.stringify(payload));
 }

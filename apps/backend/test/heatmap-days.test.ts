@@ -2,8 +2,9 @@
  * The heatmap's per-day counts (confusion_slide_days, kept by triggers on confusion_latest) against the exact count
  * over confusion_latest, in a course whose time zone is not a whole hour from UTC: after pings over nine days
  * (stored, deduplicated, moved to a later day), concurrent batches, a ping stamped after "now", data retention, a
- * person's deletion and a change of time zone, every range of the heatmap counts exactly the students whose latest
- * confusion on the slide falls in it, and the kept days equal a recount.
+ * person's deletion (also by the runtime role, through the cascade) and a change of time zone, every range of the
+ * heatmap counts exactly the students whose latest confusion on the slide falls in it, and the kept days equal a
+ * recount.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_ACTOR } from '../src/domain/actor.js';
@@ -111,6 +112,11 @@ describe('the heatmap counts kept per day', () => {
     // Retention and a person's deletion take their days with them.
     await purgeCourse(deps, SERVICE_ACTOR, { course_id: courseId, before: new Date(NOW.getTime() - 4 * 86_400_000) });
     await deleteUser(deps, SERVICE_ACTOR, { user_id: students[1] as string });
+    await expectExact(courseId);
+
+    // A person's users row deleted by the server's own role, naming no course: their rows cascade away, and the
+    // triggers still find each row's course (they run as the owner).
+    await t.appPool.query('DELETE FROM users WHERE id = $1', [students[2]]);
     await expectExact(courseId);
 
     // The course moves to another time zone: its days are counted again in it.

@@ -69,6 +69,9 @@ export async function withUiChanges<C>(
   const latest = isClassAssistItem(stored) ? stored : item;
   const ui: Record<string, unknown> = { ...latest.class_assist.ui };
   for (const [key, value] of Object.entries(after)) {
+    // Every action clears the notice it started with, but not one another action set meanwhile.
+    if (key === 'notice' && value === null && !isDeepStrictEqual(latest.class_assist.ui.notice, before.notice))
+      continue;
     if (!isDeepStrictEqual(value, before[key as keyof WidgetUi])) ui[key] = value;
   }
   return { ...latest, class_assist: { ui: ui as unknown as WidgetUi } };

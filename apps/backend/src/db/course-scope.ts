@@ -32,7 +32,13 @@ export async function inCourse<T>(db: Db, courseId: string, work: (tx: CourseTx)
           (n) => `SELECT pg_notify(${escapeLiteral(n.channel)}, ${escapeLiteral(n.payload)}); `,
         );
         // One query: a failed notification skips the COMMIT, and the transaction is rolled back below.
-        await sql.raw(`${notify.join('')}COMMIT`).execute(conn);
+        const { rows } = await sql.raw<{ command?: string }>(`${notify.join('')}COMMIT`).execute(conn);
+        // A transaction in which a statement failed answers COMMIT with ROLLBACK, and no error: `work` caught one.
+        if (notify.length === 0 && rows[0]?.command === 'ROLLBACK') {
+          throw new Error(
+            'The transaction was rolled back at COMMIT: a statement in it failed and the error was caught',
+          );
+        }
       } catch (err) {
         await sql
           .raw('ROLLBACK')

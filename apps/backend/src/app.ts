@@ -1,6 +1,6 @@
 /**
  * The composition root: buildApp wires configuration, database and transports by hand into a Fastify instance.
- * main.ts and the tests build the app the same way; main.ts only adds listening and shutdown.
+ * start.ts and the tests build the app the same way; start.ts only adds listening and shutdown.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -223,7 +223,7 @@ function trustProxyOption(value: TrustProxy): FastifyServerOptions['trustProxy']
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The delivery outbox of LMS interventions; main.ts starts it so every instance works the queue. */
+    /** The delivery outbox of LMS interventions; start.ts starts it so every instance works the queue. */
     outbox: Outbox;
   }
 }

@@ -45,7 +45,10 @@ async function expectExact(courseId: string) {
   for (const time_range of RANGES) {
     const response = await t.call('get_confusion_heatmap', { course_id: courseId, time_range });
     expect(response.statusCode, response.body).toBe(200);
-    const body = response.json() as { since: string; chartData: Array<{ slide_id: string; confused_students: number }> };
+    const body = response.json() as {
+      since: string;
+      chartData: Array<{ slide_id: string; confused_students: number }>;
+    };
     const { rows } = await t.pool.query<{ slide_key: string; n: number }>(
       `SELECT slide_key, count(*)::int AS n FROM confusion_latest
        WHERE course_id = $1 AND last_at >= $2 AND last_at <= $3 AND slide_key <> '' GROUP BY slide_key`,

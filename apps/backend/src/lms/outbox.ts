@@ -28,7 +28,7 @@ export interface DeliveryAttempt {
 export interface Outbox {
   /** Queues a job whose rows are committed (starting the outbox first if needed); a job queued twice runs once. */
   enqueue(job: OutboxJob): Promise<void>;
-  /** Starts pg-boss, works the queue and re-queues unfinished interventions; main.ts calls it at start. */
+  /** Starts pg-boss, works the queue and re-queues unfinished interventions; start.ts calls it at start. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SEMI_SPACE_MB, youngGenerationArgs } from '../src/young-generation.js';
+import { collectOutput } from './helpers/process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CHILD = path.join(ROOT, 'apps/backend/test/fixtures/young-generation-child.ts');
@@ -30,18 +31,11 @@ function runChild({ env = {}, ipc = false, nodeFlags = [] }: ChildOptions = {}) 
     env: { ...process.env, NODE_OPTIONS: '', ...env },
     stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk) => {
-    out += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    err += chunk;
-  });
+  const output = collectOutput(child);
   return new Promise<{ report: ChildReport; spawnedPid: number }>((resolve, reject) => {
     child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`exited with ${code}: ${err}`));
-      else resolve({ report: JSON.parse(out), spawnedPid: child.pid ?? 0 });
+      if (code !== 0) reject(new Error(`exited with ${code}: ${output.stderr()}`));
+      else resolve({ report: JSON.parse(output.stdout()), spawnedPid: child.pid ?? 0 });
     });
   });
 }

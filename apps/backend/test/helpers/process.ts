@@ -35,6 +35,12 @@ export function startServer(env: Record<string, string>, from: 'source' | 'build
     env: { ...inherited, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, ...collectOutput(child), exited };
+}
+
+/** What a child process writes to stdout and stderr, so far. */
+export function collectOutput(child: ChildProcess): { stdout(): string; stderr(): string } {
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk) => {
@@ -43,8 +49,7 @@ export function startServer(env: Record<string, string>, from: 'source' | 'build
   child.stderr?.on('data', (chunk) => {
     err += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
+  return { stdout: () => out, stderr: () => err };
 }
 
 /** Waits until `predicate` holds, polling every 100 ms, or fails after `ms`. */

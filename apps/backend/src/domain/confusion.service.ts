@@ -1,13 +1,13 @@
 /** Recording confusion and judging whether the class is in a confusion spike. */
 import type { TrackConfusionResult } from '@class-assist/contracts';
-import { type CourseTx, inCourse } from '../db/course-scope.js';
+import { inCourse } from '../db/course-scope.js';
 import { AppError, validationError } from '../errors.js';
 import { type Actor, assertActingAs } from './actor.js';
-import { confusionKey, countClass, insertConfusions } from './confusion.repository.js';
+import { type ClassCounts, type CountWindows, confusionKey, insertConfusions } from './confusion.repository.js';
 import { announceCourseChange, currentSlideId, touchMembers, type Visit } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { type Batcher, type BatchSettings, createBatcher } from './ping-batcher.js';
-import { judgeSpike, type SpikeVerdict } from './spike.js';
+import { judgeSpike } from './spike.js';
 
 /** How far ahead of the server clock a client's timestamp may be (clock skew). */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -92,16 +92,20 @@ export async function recordPings(deps: DomainDeps, courseId: string, pings: Pin
     const slideIds = [...new Set(placed.flatMap((p) => (p.slideId ? [p.slideId] : [])))];
     await touchMembers(tx, courseId, latestVisits(pings), slideIds);
     const stored: boolean[] = [];
+    let counts: ClassCounts = { confused: 0, active: 0 };
     for (const round of repeatRounds(placed)) {
       const written = await insertConfusions(
         tx,
         courseId,
         round.map((i) => placed[i] as Ping),
         deps.classroom.dedupeSeconds,
+        spikeWindows(deps, now),
       );
-      for (const [k, i] of round.entries()) stored[i] = written[k] as boolean;
+      for (const [k, i] of round.entries()) stored[i] = written.stored[k] as boolean;
+      counts = written.counts;
     }
-    const spike = await judgeCourse(deps, tx, courseId, now);
+    // The counts of the last round: the class after all of the batch's writes.
+    const spike = judgeSpike(counts.confused, counts.active, deps.classroom.spike);
     const anyStored = stored.includes(true);
     // A new spike (not one already going on), told apart in process so the hot path runs no extra query.
     const started = anyStored && (deps.metrics?.spikeVerdict(courseId, spike.active) ?? false);
@@ -147,13 +151,12 @@ function repeatRounds(pings: Array<Pick<Ping, 'userId' | 'slideId'>>): number[][
   return rounds;
 }
 
-/** The course's spike verdict at `now`: confused students in the spike window against active students. */
-export async function judgeCourse(deps: DomainDeps, tx: CourseTx, courseId: string, now: Date): Promise<SpikeVerdict> {
+/** The windows of the spike rule at `now`: confused in the spike window, active in the activity window. */
+function spikeWindows(deps: DomainDeps, now: Date): CountWindows {
   const { spike, activeWindowSeconds } = deps.classroom;
-  const counts = await countClass(tx, courseId, {
+  return {
     confusedSince: new Date(now.getTime() - spike.windowSeconds * 1000),
     activeSince: new Date(now.getTime() - activeWindowSeconds * 1000),
     now,
-  });
-  return judgeSpike(counts.confused, counts.active, spike);
+  };
 }

@@ -290,6 +290,10 @@ describe('purge', () => {
       }),
     );
     expect(await census(b)).toEqual(beforeB);
+    // The heatmap's per-day counts followed, and no day is left at zero.
+    expect(
+      await query(`SELECT count(*)::int AS n FROM confusion_slide_days WHERE course_id = $1 AND students = 0`, [a]),
+    ).toEqual([{ n: 0 }]);
     const left = await query(`SELECT min(occurred_at) AS first FROM confusion_events WHERE course_id = $1`, [a]);
     expect(left[0].first.toISOString()).toBe(recent.toISOString());
     expect(await query(`SELECT status FROM interventions WHERE course_id = $1 AND created_at = $2`, [a, old])).toEqual([

@@ -103,6 +103,8 @@ export async function purgeCourse(tx: CourseTx, courseId: string, before: Date):
     confusion_latest: await count(
       sql`DELETE FROM confusion_latest WHERE course_id = ${courseId} AND last_at < ${before}`,
     ),
+    // The per-day counts followed confusion_latest (migration 0012's triggers); the days left at zero go too.
+    confusion_days: await count(sql`DELETE FROM confusion_slide_days WHERE course_id = ${courseId} AND students = 0`),
     questions: await count(sql`DELETE FROM questions WHERE course_id = ${courseId} AND created_at < ${before}`),
     quiz_answers: await count(sql`
       DELETE FROM quiz_answers WHERE course_id = ${courseId} AND attempt_id IN (

@@ -16,7 +16,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { RateLimitSettings } from '../config.js';
 import { AppError } from '../errors.js';
 import { hasBearerSecret } from './auth.js';
-import { bearerToken, isSignedToken, SESSION_COOKIE } from './session.js';
+import { readIdentity } from './session.js';
 
 export interface RateLimitDeps {
   settings: RateLimitSettings;
@@ -140,25 +140,9 @@ function bucket(kind: string, ...parts: string[]): string {
 }
 
 /** The member a session or ChatKit client secret speaks for (verified: a forged token is counted by address). */
-async function memberOf(request: FastifyRequest, tokens: TokenService) {
-  const bearer = bearerToken(request);
-  const candidates: Array<['session' | 'chatkit', string]> =
-    bearer && isSignedToken(bearer)
-      ? [
-          ['chatkit', bearer],
-          ['session', bearer],
-        ]
-      : [];
-  const cookie = request.cookies?.[SESSION_COOKIE];
-  if (!bearer && cookie) candidates.push(['session', cookie]);
-  for (const [kind, token] of candidates) {
-    try {
-      return await tokens.verify(kind, token);
-    } catch {
-      // Another kind, or invalid: the route itself refuses it.
-    }
-  }
-  return undefined;
+function memberOf(request: FastifyRequest, tokens: TokenService) {
+  // The route reads the same identity again: readIdentity verifies each token once per request.
+  return readIdentity(request, tokens, ['chatkit', 'session']).catch(() => undefined);
 }
 
 /** The function calls a service request makes: `POST /api/agentkit/{name}`, or MCP `tools/call` messages. */

@@ -43,6 +43,24 @@ export function isSignedToken(token: string): boolean {
   return /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
 }
 
+/** Verifications made for a request so far: the rate limiter and the route check the same token once. */
+const verified = new WeakMap<FastifyRequest, Map<string, ReturnType<TokenService['verify']>>>();
+
+function verifyOnce(request: FastifyRequest, tokens: TokenService, kind: TokenKind, token: string) {
+  let made = verified.get(request);
+  if (!made) {
+    made = new Map();
+    verified.set(request, made);
+  }
+  const key = `${kind} ${token}`;
+  let result = made.get(key);
+  if (!result) {
+    result = tokens.verify(kind, token);
+    made.set(key, result);
+  }
+  return result;
+}
+
 /**
  * The identity of the request: a bearer token of one of `bearerKinds`, else the session cookie; undefined without
  * either. A bearer token that is present but invalid is refused, never silently replaced by the cookie.
@@ -57,7 +75,7 @@ export async function readIdentity(
     let refusal: unknown;
     for (const kind of bearerKinds) {
       try {
-        return await tokens.verify(kind, bearer);
+        return await verifyOnce(request, tokens, kind, bearer);
       } catch (err) {
         refusal = err;
       }
@@ -65,7 +83,7 @@ export async function readIdentity(
     throw refusal;
   }
   const cookie = request.cookies?.[SESSION_COOKIE];
-  return cookie ? tokens.verify('session', cookie) : undefined;
+  return cookie ? verifyOnce(request, tokens, 'session', cookie) : undefined;
 }
 
 export async function requireIdentity(

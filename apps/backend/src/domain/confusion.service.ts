@@ -92,6 +92,7 @@ export async function recordPings(deps: DomainDeps, courseId: string, pings: Pin
     const slideIds = [...new Set(placed.flatMap((p) => (p.slideId ? [p.slideId] : [])))];
     await touchMembers(tx, courseId, latestVisits(pings), slideIds);
     const stored: boolean[] = [];
+    const windows = spikeWindows(deps, now);
     let counts: ClassCounts = { confused: 0, active: 0 };
     for (const round of repeatRounds(placed)) {
       const written = await insertConfusions(
@@ -99,7 +100,7 @@ export async function recordPings(deps: DomainDeps, courseId: string, pings: Pin
         courseId,
         round.map((i) => placed[i] as Ping),
         deps.classroom.dedupeSeconds,
-        spikeWindows(deps, now),
+        windows,
       );
       for (const [k, i] of round.entries()) stored[i] = written.stored[k] as boolean;
       counts = written.counts;

@@ -104,12 +104,11 @@ async function connect(
   return client;
 }
 
-/** Connects and waits for `hello`; then lets the first-listener resync pass and forgets it. */
+/** Connects and waits for `hello`: the server is listening for the course's changes by then. */
 async function connected(base: string, auth: Parameters<typeof connect>[1]): Promise<LiveClient> {
   const client = await connect(base, auth);
   expect(client.status).toBe(200);
   await client.next((e) => e.type === 'hello');
-  await new Promise((resolve) => setTimeout(resolve, 200));
   client.events.length = 0;
   return client;
 }
@@ -278,7 +277,6 @@ describe('course.changed', () => {
     const first = await t.call('track_confusion', { user_id: student, course_id: course, slide_id: 'slide-1' });
     expect(first.statusCode).toBe(200);
     await teacher.next(changed('confusion'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
     teacher.events.length = 0;
 
     const duplicate = await t.call('track_confusion', { user_id: student, course_id: course, slide_id: 'slide-1' });

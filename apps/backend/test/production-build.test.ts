@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,14 @@ describe('the production build', () => {
     expect(existsSync(path.join(ROOT, 'packages/chatkit-server/dist/index.js'))).toBe(true);
   });
 
+  it('serves the page as built for production, whatever NODE_ENV the build was started under', () => {
+    const dist = path.join(ROOT, 'apps/frontend/dist');
+    expect(readFileSync(path.join(dist, 'build-mode.txt'), 'utf8').trim()).toBe('production');
+    const assets = readdirSync(path.join(dist, 'assets'));
+    expect(assets.some((name) => name.endsWith('.js'))).toBe(true);
+    expect(assets.filter((name) => name.includes('jsx-dev-runtime'))).toStrictEqual([]);
+  });
+
   it('starts with NODE_ENV=production and real secrets: migrates, seeds, serves the page and the functions', async () => {
     const port = await freePort();
     const agentkitSecret = randomBytes(24).toString('hex');
@@ -70,7 +78,14 @@ describe('the production build', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<div id="root"');
+    const html = await page.text();
+    expect(html).toContain('<div id="root"');
+    // The page is React's production build, though `npm test` (NODE_ENV=test) built it: no development runtime.
+    const entry = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1];
+    expect(entry).toBeDefined();
+    const script = await (await fetch(`${base}${entry}`)).text();
+    expect(script.length).toBeGreaterThan(10_000);
+    expect(script).not.toContain('jsx-dev-runtime');
 
     const call = (name: string, body: object, secret = agentkitSecret) =>
       fetch(`${base}/api/agentkit/${name}`, {

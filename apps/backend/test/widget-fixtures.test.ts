@@ -1,14 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeEncodedWidget, loadWidgetTemplate } from '../src/widget/widget-template.js';
 import { stateErrors, widgetTreeErrors } from '../src/widget/widget-validation.js';
-import {
-  FIXTURE_SAMPLE_DATA,
-  REPO_WIDGET_FIXTURES,
-  SHARED_WIDGET_FIXTURES,
-  widgetFixturesDir,
-} from './helpers/widgets.js';
+import { FIXTURE_SAMPLE_DATA, widgetFixturesDir } from './helpers/widgets.js';
 
 const DIR = widgetFixturesDir();
 const NAMES = Object.keys(FIXTURE_SAMPLE_DATA);
@@ -42,13 +37,5 @@ describe('ChatKit widget fixtures (openai/chatkit-python tests/assets/widgets)',
     const template = loadWidgetTemplate(path.join(DIR, `${name}.widget`));
     const working = decodeEncodedWidget(template.file);
     expect(template.render(working.defaultState as object)).toStrictEqual(template.file.outputJsonPreview);
-  });
-
-  it.skipIf(!existsSync(SHARED_WIDGET_FIXTURES))('the copy in test/fixtures is identical to ../shared', () => {
-    for (const file of readdirSync(SHARED_WIDGET_FIXTURES)) {
-      expect(readFileSync(path.join(REPO_WIDGET_FIXTURES, file), 'utf8'), file).toBe(
-        readFileSync(path.join(SHARED_WIDGET_FIXTURES, file), 'utf8'),
-      );
-    }
   });
 });

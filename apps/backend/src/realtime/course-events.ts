@@ -13,8 +13,12 @@ const COALESCE_MS = 50;
 export type CourseListener = (reason: string, spikeAt?: number) => void;
 
 export interface CourseEvents {
-  /** Calls `listener` after changes to the course; returns the unsubscribe function. */
-  subscribe(courseId: string, listener: CourseListener): () => void;
+  /**
+   * Calls `listener` after changes to the course. Resolves with the unsubscribe function once this instance is
+   * listening (or, if the database cannot be reached, once the first attempt failed: a later reconnect tells every
+   * listener to resync), so a change committed after it resolves is never missed.
+   */
+  subscribe(courseId: string, listener: CourseListener): Promise<() => void>;
   close(): Promise<void>;
 }
 
@@ -94,7 +98,7 @@ export function createCourseEvents(pool: pg.Pool, log: Logger): CourseEvents {
   };
 
   return {
-    subscribe(courseId, listener) {
+    async subscribe(courseId, listener) {
       if (!client && !connecting && !closed) connecting = connect();
       let set = listeners.get(courseId);
       if (!set) {
@@ -102,10 +106,12 @@ export function createCourseEvents(pool: pg.Pool, log: Logger): CourseEvents {
         listeners.set(courseId, set);
       }
       set.add(listener);
-      return () => {
+      const unsubscribe = () => {
         set.delete(listener);
         if (set.size === 0) listeners.delete(courseId);
       };
+      if (!client) await connecting;
+      return unsubscribe;
     },
     async close() {
       closed = true;

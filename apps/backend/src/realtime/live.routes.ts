@@ -41,24 +41,31 @@ export function liveRoutes(deps: DomainDeps, tokens: TokenService, events: Cours
           ).catch((err) => request.log.warn({ err: (err as Error).message }, 'presence update failed'));
         await markPresent();
 
-        const raw = openEventStream(reply);
-        const send = (event: LiveEvent) => raw.write(`data: ${JSON.stringify(event)}\n\n`);
-        raw.write('retry: 2000\n\n');
-        send({ type: 'hello', course_id: identity.courseId });
-        const unsubscribe = events.subscribe(identity.courseId, (reason, spikeAt) => {
+        // Listening before the stream says hello: a page that saw hello misses no change made after it.
+        let raw: ServerResponse | undefined;
+        const send = (event: LiveEvent) => raw?.write(`data: ${JSON.stringify(event)}\n\n`);
+        const unsubscribe = await events.subscribe(identity.courseId, (reason, spikeAt) => {
           send({ type: 'course.changed', course_id: identity.courseId, reason: reason as 'confusion' });
           // The instructor's page now refreshes into the spike warning: how long after the triggering ping.
           if (spikeAt !== undefined && identity.role === 'instructor') {
             deps.metrics?.spikeNotifySeconds.observe(Math.max(0, Date.now() - spikeAt) / 1000);
           }
         });
-        const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+        if (request.raw.destroyed) {
+          unsubscribe(); // the page went away while we started listening
+          return reply;
+        }
+        const stream = openEventStream(reply);
+        raw = stream;
+        stream.write('retry: 2000\n\n');
+        send({ type: 'hello', course_id: identity.courseId });
+        const keepalive = setInterval(() => stream.write(': keepalive\n\n'), KEEPALIVE_MS);
         const presence = setInterval(markPresent, PRESENCE_MS);
-        open.add(raw);
+        open.add(stream);
         deps.metrics?.sseConnections.inc();
-        raw.once('close', () => {
+        stream.once('close', () => {
           deps.metrics?.sseConnections.dec();
-          open.delete(raw);
+          open.delete(stream);
           unsubscribe();
           clearInterval(keepalive);
           clearInterval(presence);

@@ -142,8 +142,9 @@ export async function buildApp({
     unfinished: () => unfinishedOutboxJobs(db),
   });
   deps.lms = { settings: config.lms, tokenKey: deriveKey(config.sessionSecret, 'lms-token-encryption'), outbox };
-  const registry = createRegistry(deps, log);
   const tokens = createTokenService(config.sessionSecret, clock);
+  deps.tokens = tokens;
+  const registry = createRegistry(deps, log);
   const render = renderWidget ?? createClassAssistWidget().render;
   const chatkit = createClassAssistChatKit({ deps, registry, tokens, render, log, openai: config.openai });
   const courseEvents = createCourseEvents(pool, log);

@@ -16,16 +16,15 @@ import {
   user,
 } from '@openai/agents';
 import type { Logger } from 'pino';
-import type { TokenService } from '../auth/tokens.js';
 import type { OpenAISettings } from '../config.js';
 import { memberActor } from '../domain/actor.js';
 import type { WidgetMember } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
+import { isExportStream } from '../functions/function.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 
 export interface ChatAgentDeps {
   registry: FunctionRegistry;
-  tokens: TokenService;
   log: Logger;
   openai: OpenAISettings;
 }
@@ -59,7 +58,7 @@ export function useResponsesApi(openai: OpenAISettings): boolean {
   return !openai.baseUrl || /^https:\/\/api\.openai\.com(\/|$)/.test(openai.baseUrl);
 }
 
-export function createChatAgent({ registry, tokens, log, openai }: ChatAgentDeps): ChatAgent {
+export function createChatAgent({ registry, log, openai }: ChatAgentDeps): ChatAgent {
   const responses = useResponsesApi(openai);
   const runner = new Runner({
     modelProvider: new OpenAIProvider({
@@ -81,7 +80,7 @@ export function createChatAgent({ registry, tokens, log, openai }: ChatAgentDeps
       const agent = new Agent({
         name: 'Class Assist',
         instructions: instructionsFor(member),
-        tools: toolsFor(registry, tokens, member, agentLog),
+        tools: toolsFor(registry, member, agentLog),
       });
       const input: AgentInputItem[] = [
         ...history.map((turn) => (turn.role === 'user' ? user(turn.text) : assistant(turn.text))),
@@ -102,12 +101,7 @@ export function createChatAgent({ registry, tokens, log, openai }: ChatAgentDeps
 }
 
 /** The tools of a member: the functions their role may run, without the arguments the session supplies. */
-export function toolsFor(
-  registry: FunctionRegistry,
-  tokens: TokenService,
-  member: WidgetMember,
-  log: Logger,
-): Tool<unknown>[] {
+export function toolsFor(registry: FunctionRegistry, member: WidgetMember, log: Logger): Tool<unknown>[] {
   const actor = memberActor(member);
   return registry.definitions
     .filter((definition) => member.role === 'instructor' || !INSTRUCTOR_FUNCTIONS.includes(definition.name))
@@ -123,17 +117,17 @@ export function toolsFor(
           const given = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
           const args = Object.fromEntries(modelFields.filter((key) => key in given).map((key) => [key, given[key]]));
           try {
-            const outcome = await registry.invoke(definition.name, actor, {
+            const result = await registry.invokePublic(definition.name, actor, {
               ...args,
               course_id: member.courseId,
               ...(takesUser ? { user_id: member.userId } : {}),
             });
-            if (outcome.kind === 'json') return JSON.stringify(outcome.body);
+            if (!isExportStream(result)) return JSON.stringify(result);
             // An export is a file: the model gets a short-lived download link instead of the rows.
-            await outcome.stream.close();
+            await result.close();
             const format = args.format === 'json' ? 'json' : 'csv';
-            const { token } = await tokens.issue('export', member, { format });
-            return JSON.stringify({ download_url: `/api/exports/${token}`, format, expires_in_minutes: 10 });
+            const link = await registry.invoke('issue_export_link', actor, { course_id: member.courseId, format });
+            return JSON.stringify({ download_url: link.url, format, expires_in_minutes: link.minutes });
           } catch (err) {
             if (err instanceof AppError) return JSON.stringify({ error: err.code, message: err.message });
             throw err;

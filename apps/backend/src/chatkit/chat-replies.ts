@@ -16,7 +16,7 @@ import {
   type ThreadStreamEvent,
   type UserMessageItem,
 } from '@class-assist/chatkit-server';
-import type { HeatmapResult } from '@class-assist/contracts';
+import type { TimeRange } from '@class-assist/contracts';
 import type { Logger } from 'pino';
 import type { OpenAISettings } from '../config.js';
 import { memberActor } from '../domain/actor.js';
@@ -225,13 +225,16 @@ function doneText(action: Action, notice: string | undefined): string {
 }
 
 /** A short Markdown summary of the heatmap: the most confusing slides and any spike. */
-async function heatmapSummary(chat: ActionContext, member: WidgetMember, timeRange = 'today'): Promise<string> {
+async function heatmapSummary(
+  chat: ActionContext,
+  member: WidgetMember,
+  timeRange: TimeRange = 'today',
+): Promise<string> {
   const actor = memberActor(member);
-  const outcome = await chat.registry.invoke('get_confusion_heatmap', actor, {
+  const heatmap = await chat.registry.invoke('get_confusion_heatmap', actor, {
     course_id: member.courseId,
     time_range: timeRange,
   });
-  const heatmap = (outcome.kind === 'json' ? outcome.body : {}) as HeatmapResult;
   const range = { last_hour: 'in the last hour', today: 'today', this_week: 'this week' }[heatmap.time_range] ?? '';
   const lines = [`**Confusion ${range}** — ${heatmap.active_students} active students.`];
   if (heatmap.spike?.active && heatmap.spike.message) lines.push('', `⚠️ ${heatmap.spike.message}`);

@@ -1,33 +1,29 @@
 /**
- * What each Class Assist widget action does: the specification's mapping to the nine functions (called through the
- * registry as the session's member, so the course and the user come from the session, never from the payload), plus
- * the UI-only actions. Returns the widget's next UI state and any messages to add to the thread.
+ * What each Class Assist widget action does: the specification's mapping to the nine functions, and the widget's own
+ * steps (quiz, slide, export link, intervention previews) — every one called through the registry as the session's
+ * member, so the course and the user come from the session, never from the payload, and every argument is checked as
+ * HTTP and MCP check it. The UI-only actions change the widget's UI state alone. Returns the widget's next UI state
+ * and any messages to add to the thread.
  */
 
 import { randomUUID } from 'node:crypto';
 import { type Action, CustomStreamError } from '@class-assist/chatkit-server';
 import {
   type FetchNotesResult,
+  type FunctionArgs,
   INSTRUCTOR_ACTIONS,
   TIME_RANGES,
   type TimeRange,
-  type TrackConfusionResult,
   WIDGET_ACTIONS,
   type WidgetActionType,
   type WidgetNotice,
 } from '@class-assist/contracts';
 import type { TokenService } from '../auth/tokens.js';
-import { memberActor } from '../domain/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
-import { assignRemedialQuiz, notifyStudents } from '../domain/intervention.service.js';
-import { answerQuizQuestion, loadQuizAttempt, startQuizAttempt } from '../domain/quiz-attempt.service.js';
-import type { RecipientFilter } from '../domain/recipients.repository.js';
-import { setCurrentSlide } from '../domain/slides.service.js';
-import { type ExplainTopicResult, type GenerateQuizResult, makeQuiz } from '../domain/study.service.js';
-import { nextOpenQuestion } from '../domain/widget-quiz.js';
-import { quizResultMessage, type WidgetMember, type WidgetUi } from '../domain/widget-state.service.js';
+import type { WidgetMember, WidgetUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
-import type { CallOptions, FunctionRegistry } from '../functions/registry.js';
+import { memberActor } from '../functions/function.js';
+import type { FunctionRegistry } from '../functions/registry.js';
 
 export interface ActionContext {
   deps: DomainDeps;
@@ -42,13 +38,6 @@ export interface ActionOutcome {
 }
 
 type Payload = Record<string, unknown>;
-
-const RECIPIENTS: Record<string, string> = {
-  confused_students: 'the students confused in this lecture',
-  struggling_students: 'the students who are struggling',
-  all_students: 'all students',
-};
-const QUIZ_TYPES = ['remedial', 'practice', 'assessment'];
 
 const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 const notice = (tone: WidgetNotice['tone'], message: string): WidgetNotice => ({ tone, text: message });
@@ -72,20 +61,18 @@ export async function runWidgetAction(
   const ui: WidgetUi = { ...current, notice: null };
   const messages: string[] = [];
   const actor = memberActor(member);
-  const call = (name: string, args: Payload, options: CallOptions = {}) =>
-    context.registry
-      .invoke(name, actor, { ...args, course_id: member.courseId }, options)
-      .then((outcome) => (outcome.kind === 'json' ? outcome.body : {}));
-  const mine = { user_id: member.userId };
+  const { registry } = context;
+  const course = { course_id: member.courseId };
+  const mine = { ...course, user_id: member.userId };
 
   try {
     switch (type) {
       case 'confusion.ping': {
         const slideId = text(payload.slide_id);
-        const result = (await call('track_confusion', {
+        const result = await registry.invoke('track_confusion', actor, {
           ...mine,
           ...(slideId ? { slide_id: slideId } : {}),
-        })) as TrackConfusionResult;
+        });
         ui.notice = result.duplicate
           ? notice('info', 'Already noted a moment ago — your instructor can see it.')
           : notice('success', 'Noted. Your instructor can see this slide is confusing.');
@@ -95,8 +82,9 @@ export async function runWidgetAction(
         const anonymous = payload.anonymous === true || payload.anonymous === 'on' || payload.anonymous === 'true';
         // The page sends one request id per press and repeats it when it retries: the question is stored once.
         const requestId = text(payload.request_id).slice(0, 100);
-        await call(
+        await registry.invoke(
           'submit_question',
+          actor,
           { ...mine, question_body: text(payload.question_body), anonymous },
           requestId ? { idempotencyKey: requestId } : {},
         );
@@ -107,28 +95,20 @@ export async function runWidgetAction(
       case 'study.quiz': {
         const assigned = text(payload.quiz_id);
         if (assigned) {
-          const attempt = await startQuizAttempt(context.deps, actor, {
-            course_id: member.courseId,
-            user_id: member.userId,
-            quiz_id: assigned,
-          });
+          const attempt = await registry.invoke('start_quiz_attempt', actor, { ...mine, quiz_id: assigned });
           ui.view = 'student';
           ui.quiz = { attemptId: attempt.attempt_id, questionId: null };
           break;
         }
-        const quiz = (await call('generate_quiz', {
+        const quiz = await registry.invoke('generate_quiz', actor, {
           ...mine,
           focus: text(payload.focus) || 'confusion-zones',
-        })) as GenerateQuizResult;
+        });
         if (quiz.questions.length === 0) {
           messages.push(quiz.message ?? 'There is nothing to quiz you on yet.');
           break;
         }
-        const attempt = await startQuizAttempt(context.deps, actor, {
-          course_id: member.courseId,
-          user_id: member.userId,
-          quiz_id: quiz.quiz_id,
-        });
+        const attempt = await registry.invoke('start_quiz_attempt', actor, { ...mine, quiz_id: quiz.quiz_id });
         ui.view = 'student';
         ui.quiz = { attemptId: attempt.attempt_id, questionId: null };
         if (quiz.message) ui.notice = notice('info', quiz.message);
@@ -136,8 +116,8 @@ export async function runWidgetAction(
       }
       case 'quiz.answer': {
         const attemptId = text(payload.attempt_id);
-        const outcome = await answerQuizQuestion(context.deps, actor, {
-          course_id: member.courseId,
+        const outcome = await registry.invoke('answer_quiz_question', actor, {
+          ...course,
           attempt_id: attemptId,
           question_id: text(payload.question_id),
           choice_index: choiceIndex(payload.choice_index),
@@ -148,27 +128,30 @@ export async function runWidgetAction(
       }
       case 'quiz.next': {
         const attemptId = text(payload.attempt_id);
-        const attempt = await loadQuizAttempt(context.deps, actor, member.courseId, attemptId);
         const shown = ui.quiz?.attemptId === attemptId ? ui.quiz.questionId : null;
-        const next = nextOpenQuestion(attempt, shown) ?? null;
-        ui.quiz = { attemptId, questionId: next };
-        if (next === null && attempt.finished) messages.push(await quizResultMessage(context.deps, member, attempt));
+        const step = await registry.invoke('next_quiz_question', actor, {
+          ...course,
+          attempt_id: attemptId,
+          ...(shown ? { after_question_id: shown } : {}),
+        });
+        ui.quiz = { attemptId, questionId: step.question_id };
+        if (step.result_message) messages.push(step.result_message);
         break;
       }
       case 'quiz.close':
         ui.quiz = null;
         break;
       case 'study.explain': {
-        const result = (await call('explain_topic', { ...mine, topic: text(payload.topic) })) as ExplainTopicResult;
+        const result = await registry.invoke('explain_topic', actor, { ...mine, topic: text(payload.topic) });
         messages.push(result.explanation);
         break;
       }
       case 'study.notes': {
         const slideId = text(payload.slide_id);
-        const result = (await call('fetch_notes', {
+        const result = await registry.invoke('fetch_notes', actor, {
           ...mine,
           ...(slideId ? { slide_id: slideId } : {}),
-        })) as FetchNotesResult;
+        });
         messages.push(formatNotes(result));
         break;
       }
@@ -181,10 +164,10 @@ export async function runWidgetAction(
         break;
       case 'intervention.export': {
         const format = payload.format === 'json' ? 'json' : 'csv';
-        const { token } = await context.tokens.issue('export', member, { format });
+        const link = await registry.invoke('issue_export_link', actor, { ...course, format });
         messages.push(
-          `[Download the confusion data (${format.toUpperCase()})](/api/exports/${token}) — every confusion event of ` +
-            `${member.courseName}, one row each. The link works for 10 minutes.`,
+          `[Download the confusion data (${format.toUpperCase()})](${link.url}) — every confusion event of ` +
+            `${link.course_name}, one row each. The link works for ${link.minutes} minutes.`,
         );
         break;
       }
@@ -211,7 +194,7 @@ export async function runWidgetAction(
         ui.askOpen = !ui.askOpen;
         break;
       case 'slide.set':
-        await setCurrentSlide(context.deps, actor, member.courseId, text(payload.slide_id));
+        await registry.invoke('set_current_slide', actor, { ...course, slide_id: text(payload.slide_id) });
         break;
     }
   } catch (err) {
@@ -229,20 +212,29 @@ function choiceIndex(value: unknown): number {
   return typeof n === 'number' && Number.isInteger(n) ? n : -1;
 }
 
-function notifyArgs(payload: Payload): Payload {
-  return { recipient_filter: text(payload.recipient_filter) || 'confused_students', message: text(payload.message) };
+/** notify_students_via_lms's arguments from a payload; the registry checks them (an unknown filter is refused). */
+function notifyArgs(payload: Payload): Omit<FunctionArgs['notify_students_via_lms'], 'course_id'> {
+  return {
+    recipient_filter: (text(payload.recipient_filter) ||
+      'confused_students') as FunctionArgs['notify_students_via_lms']['recipient_filter'],
+    message: text(payload.message),
+  };
 }
 
-function assignArgs(payload: Payload): Payload {
+/** assign_remedial_quiz's arguments from a payload (topics as a list or comma-separated text). */
+function assignArgs(payload: Payload): Omit<FunctionArgs['assign_remedial_quiz'], 'course_id'> {
   const raw = Array.isArray(payload.topics) ? payload.topics.map(text) : text(payload.topics).split(',');
   const topics = raw.map((topic) => topic.trim()).filter(Boolean);
-  return { quiz_type: text(payload.quiz_type) || 'remedial', ...(topics.length > 0 ? { topics } : {}) };
+  return {
+    quiz_type: (text(payload.quiz_type) || 'remedial') as FunctionArgs['assign_remedial_quiz']['quiz_type'],
+    ...(topics.length > 0 ? { topics } : {}),
+  };
 }
 
 /**
- * Notify and assign act only once confirmed: the first click shows what would happen (for a quiz, the generated quiz
- * itself, so an AI-made quiz is never published unseen); Confirm carries a confirmation id, so a double click or a
- * retried request makes one intervention.
+ * Notify and assign act only once confirmed: the first click shows what would happen (preview_notification,
+ * preview_remedial_quiz: for a quiz, the generated quiz itself); Confirm carries a confirmation id, so a double click
+ * or a retried request makes one intervention.
  */
 async function intervene(
   context: ActionContext,
@@ -252,28 +244,18 @@ async function intervene(
   kind: 'notify' | 'assign',
 ) {
   const actor = memberActor(member);
+  const { registry } = context;
+  const course = { course_id: member.courseId };
   if (payload.confirmed === true) {
     ui.pending = null;
     const options = { idempotencyKey: text(payload.confirmation_id).slice(0, 100) || undefined };
     const view =
       kind === 'notify'
-        ? await notifyStudents(
-            context.deps,
+        ? await registry.invoke('notify_students_via_lms', actor, { ...course, ...notifyArgs(payload) }, options)
+        : await registry.invoke(
+            'confirm_remedial_quiz',
             actor,
-            {
-              course_id: member.courseId,
-              ...(notifyArgs(payload) as { recipient_filter: RecipientFilter; message: string }),
-            },
-            options,
-          )
-        : await assignRemedialQuiz(
-            context.deps,
-            actor,
-            {
-              course_id: member.courseId,
-              ...(assignArgs(payload) as { quiz_type: 'remedial'; topics?: string[] }),
-              ...(text(payload.quiz_id) ? { quiz_id: text(payload.quiz_id) } : {}),
-            },
+            { ...course, ...assignArgs(payload), quiz_id: text(payload.quiz_id) },
             options,
           );
     const reach = view.recipients.filter((r) => r.status !== 'failed').length;
@@ -288,43 +270,22 @@ async function intervene(
   const confirmation_id = randomUUID();
   if (kind === 'notify') {
     const args = notifyArgs(payload);
-    if (!args.message) throw new AppError('validation_failed', 'Write the message to send first.');
-    if (!RECIPIENTS[String(args.recipient_filter)])
-      throw new AppError('validation_failed', 'Choose who should receive it.');
+    const preview = await registry.invoke('preview_notification', actor, { ...course, ...args });
     ui.pending = {
       kind,
-      summary: `Send this message to ${RECIPIENTS[String(args.recipient_filter)]} through the LMS?\n\n> ${String(args.message).replace(/\n/g, '\n> ')}`,
+      summary: preview.summary,
       confirmAction: { type: 'intervention.notify', payload: { ...args, confirmed: true, confirmation_id } },
     };
     return;
   }
   const args = assignArgs(payload);
-  if (!QUIZ_TYPES.includes(String(args.quiz_type)))
-    throw new AppError('validation_failed', 'Choose a remedial, practice or assessment quiz.');
-  const topics = Array.isArray(args.topics) ? (args.topics as string[]) : [];
-  const quiz = await makeQuiz(context.deps, {
-    course_id: member.courseId,
-    user_id: null,
-    focus: topics.length > 0 ? topics.join(', ') : 'confusion-zones',
-  });
-  if (quiz.questions.length === 0) {
-    throw new AppError('validation_failed', quiz.message ?? 'The course notes have nothing to quiz on yet.');
-  }
-  const on = quiz.topics.length > 0 ? quiz.topics.join(', ') : "the class's top confusion topics";
+  const preview = await registry.invoke('preview_remedial_quiz', actor, { ...course, ...args });
   ui.pending = {
     kind,
-    summary: [
-      `Assign this ${args.quiz_type} quiz on **${on}** to the students confused in this lecture?`,
-      '',
-      ...quiz.questions.flatMap((q, i) => [
-        `${i + 1}. ${q.prompt}`,
-        ...q.choices.map((c, k) => `   - ${k === q.answer_index ? '✓' : '○'} ${c}`),
-      ]),
-      ...(quiz.message ? ['', `_${quiz.message}_`] : []),
-    ].join('\n'),
+    summary: preview.summary,
     confirmAction: {
       type: 'intervention.assign',
-      payload: { ...args, quiz_id: quiz.quiz_id, confirmed: true, confirmation_id },
+      payload: { ...args, quiz_id: preview.quiz_id, confirmed: true, confirmation_id },
     },
   };
 }

@@ -1,6 +1,7 @@
 /** What domain operations receive: the database, the classroom rules and the clock. No transport types here. */
 import type pg from 'pg';
 import type { StudyProvider } from '../ai/provider.js';
+import type { TokenService } from '../auth/tokens.js';
 import type { ClassroomSettings, LmsSettings } from '../config.js';
 import type { Db } from '../db/pool.js';
 import type { Outbox } from '../lms/outbox.js';
@@ -20,6 +21,8 @@ export interface DomainDeps {
   lms?: { settings: LmsSettings; tokenKey: Buffer; outbox: Outbox };
   /** The instance's Prometheus instruments; nothing is recorded when absent. */
   metrics?: Metrics;
+  /** Signs the links a member is given (export downloads); without it no link can be issued. */
+  tokens?: TokenService;
   /** Writes confusion pings in batches (app.ts); without it each ping is written in a transaction of its own. */
   pings?: PingBatcher;
 }

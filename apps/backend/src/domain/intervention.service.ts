@@ -50,7 +50,9 @@ export interface InterventionOptions {
   idempotencyKey?: string;
 }
 
-const QUIZ_TYPES = ['remedial', 'practice', 'assessment'] as const;
+/** The quiz types of assign_remedial_quiz (the specification's enum). */
+export const QUIZ_TYPES = ['remedial', 'practice', 'assessment'] as const;
+export type QuizType = (typeof QUIZ_TYPES)[number];
 
 export async function notifyStudents(
   deps: DomainDeps,
@@ -94,7 +96,7 @@ export async function assignRemedialQuiz(
     if (quizId) {
       await assertQuizExists(deps, input.course_id, quizId);
     } else {
-      const quiz = await makeQuiz(deps, {
+      const quiz = await makeQuiz(deps, actor, {
         course_id: input.course_id,
         user_id: null,
         focus: topics.length > 0 ? topics.join(', ') : 'confusion-zones',

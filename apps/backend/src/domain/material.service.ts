@@ -51,6 +51,21 @@ export async function readLecture(format: MaterialFormat, body: string | Uint8Ar
 }
 
 /**
+ * Reads a lecture file and imports it (importMaterial), checking access before the file is parsed: a stranger's PDF
+ * is never opened.
+ */
+export async function importLectureFile(
+  deps: DomainDeps,
+  actor: Actor,
+  courseId: string,
+  format: MaterialFormat,
+  body: string | Uint8Array | undefined,
+): Promise<MaterialImportResult> {
+  assertInstructor(actor, courseId);
+  return importMaterial(deps, actor, courseId, await readLecture(format, body));
+}
+
+/**
  * Replaces the material of `courseId` with `lecture` (an instructor of the course or the service; the service may
  * import into a course that does not exist yet). Names the course after the lecture title when there is one. A
  * current slide that was deleted is cleared (the course falls back to its first slide).

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { offlineStudyProvider } from '../ai/offline-provider.js';
 import type { StudyProvider, StudySource } from '../ai/provider.js';
 import { type CourseTx, courseOf, inCourse } from '../db/course-scope.js';
-import { type Actor, assertActingAs } from './actor.js';
+import { type Actor, assertActingAs, assertInstructor } from './actor.js';
 import { currentSlideId, listSlides, type SlideRow, touchMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { confusionZones, searchSlides } from './retrieval.repository.js';
@@ -76,17 +76,20 @@ export async function generateQuiz(
 ): Promise<GenerateQuizResult> {
   assertActingAs(actor, input.course_id, input.user_id);
   await inCourse(deps.db, input.course_id, (tx) => touchMember(tx, input.course_id, input.user_id, deps.clock()));
-  return makeQuiz(deps, { course_id: input.course_id, user_id: input.user_id, focus: input.focus });
+  return makeQuiz(deps, actor, { course_id: input.course_id, user_id: input.user_id, focus: input.focus });
 }
 
 /**
- * Makes and stores a quiz (no access check: callers have done it). Without a user (an instructor's remedial quiz),
- * `confusion-zones` means the course's most confused slides.
+ * Makes and stores a quiz: for a student (as themself), or without a user (an instructor's remedial quiz, where
+ * `confusion-zones` means the course's most confused slides).
  */
 export async function makeQuiz(
   deps: DomainDeps,
+  actor: Actor,
   input: { course_id: string; user_id: string | null; focus?: string },
 ): Promise<GenerateQuizResult> {
+  if (input.user_id === null) assertInstructor(actor, input.course_id);
+  else assertActingAs(actor, input.course_id, input.user_id);
   const focus = (input.focus ?? '').trim() || 'confusion-zones';
   const quizId = randomUUID();
   // The model may take seconds: the slides are read in one transaction and the quiz stored in another, so no
@@ -202,11 +205,16 @@ export interface StoredQuiz {
   created_at: Date;
 }
 
-/** The quiz with this id in any course (the caller checks access), or undefined. */
-export async function findQuiz(deps: DomainDeps, quizId: string): Promise<StoredQuiz | undefined> {
+/**
+ * The quiz with this id, for an instructor of its course or the service; undefined when there is none, and for
+ * anyone else (another course's quiz is as missing as one that never was).
+ */
+export async function findQuiz(deps: DomainDeps, actor: Actor, quizId: string): Promise<StoredQuiz | undefined> {
   if (!isUuid(quizId)) return undefined;
   const courseId = await courseOf(deps.db, 'quiz', quizId);
   if (!courseId) return undefined;
+  if (actor.kind === 'member' && actor.courseId !== courseId) return undefined;
+  assertInstructor(actor, courseId);
   const row = await inCourse(deps.db, courseId, (tx) =>
     tx
       .selectFrom('quizzes')

@@ -1,118 +1,126 @@
 /**
- * The one registry of the nine functions: the specification's definition of each, and its handler. HTTP, MCP and
- * ChatKit are derived from it; each call is validated here, timed, counted and logged here, and never logs an
- * anonymous author.
+ * The one registry of Class Assist's functions, and the only way into the domain for the transports: the nine of the
+ * specification (and those added beside them), public over HTTP, MCP and ChatKit; and the internal steps of the
+ * widget (quiz, slide, export link, intervention previews), reached by the ChatKit adapter only. Each call is
+ * validated here against the function's schema, timed, counted and logged here, and never logs an anonymous author.
  */
-import {
-  FUNCTION_DEFINITIONS,
-  type FunctionArgs,
-  type FunctionDefinition,
-  type FunctionName,
-  isFunctionName,
-} from '@class-assist/contracts';
+import { type FunctionDefinition, type FunctionName, isFunctionName } from '@class-assist/contracts';
 import type { Logger } from 'pino';
 import type { Actor } from '../domain/actor.js';
-import { trackConfusion } from '../domain/confusion.service.js';
 import type { DomainDeps } from '../domain/deps.js';
-import { type ExportStream, exportConfusionData } from '../domain/export.service.js';
-import { getHeatmap } from '../domain/heatmap.service.js';
-import { assignRemedialQuiz, notifyStudents } from '../domain/intervention.service.js';
-import { fetchNotes } from '../domain/notes.service.js';
-import { submitQuestion } from '../domain/questions.service.js';
-import { explainTopic, generateQuiz } from '../domain/study.service.js';
 import { AppError } from '../errors.js';
-import { validateArgs } from './validation.js';
+import { answerQuizQuestionFunction } from './answer-quiz-question.function.js';
+import { assignRemedialQuizFunction } from './assign-remedial-quiz.function.js';
+import { confirmRemedialQuizFunction } from './confirm-remedial-quiz.function.js';
+import { explainTopicFunction } from './explain-topic.function.js';
+import { exportConfusionDataFunction } from './export-confusion-data.function.js';
+import { fetchNotesFunction } from './fetch-notes.function.js';
+import type { CallOptions, FunctionSpec } from './function.js';
+import { generateQuizFunction } from './generate-quiz.function.js';
+import { getConfusionHeatmapFunction } from './get-confusion-heatmap.function.js';
+import { issueExportLinkFunction } from './issue-export-link.function.js';
+import { nextQuizQuestionFunction } from './next-quiz-question.function.js';
+import { notifyStudentsFunction } from './notify-students-via-lms.function.js';
+import { previewNotificationFunction } from './preview-notification.function.js';
+import { previewRemedialQuizFunction } from './preview-remedial-quiz.function.js';
+import { setCurrentSlideFunction } from './set-current-slide.function.js';
+import { startQuizAttemptFunction } from './start-quiz-attempt.function.js';
+import { submitQuestionFunction } from './submit-question.function.js';
+import { trackConfusionFunction } from './track-confusion.function.js';
+import { compileArgs, validateArgs } from './validation.js';
 
-/** What a function returns: a JSON document, or a document streamed in chunks (exports). */
-export type FunctionOutcome = { kind: 'json'; body: object } | { kind: 'stream'; stream: ExportStream };
+export type { CallOptions } from './function.js';
 
-/** What a transport knows of a call besides its arguments. */
-export interface CallOptions {
-  /** The caller's Idempotency-Key (HTTP header), or the widget's confirmation id: the same key, the same outcome. */
-  idempotencyKey?: string;
+/** Every function by name; the nine first, in the specification's order. */
+const FUNCTIONS = {
+  track_confusion: trackConfusionFunction,
+  submit_question: submitQuestionFunction,
+  generate_quiz: generateQuizFunction,
+  explain_topic: explainTopicFunction,
+  fetch_notes: fetchNotesFunction,
+  get_confusion_heatmap: getConfusionHeatmapFunction,
+  export_confusion_data: exportConfusionDataFunction,
+  notify_students_via_lms: notifyStudentsFunction,
+  assign_remedial_quiz: assignRemedialQuizFunction,
+  start_quiz_attempt: startQuizAttemptFunction,
+  answer_quiz_question: answerQuizQuestionFunction,
+  next_quiz_question: nextQuizQuestionFunction,
+  set_current_slide: setCurrentSlideFunction,
+  issue_export_link: issueExportLinkFunction,
+  preview_notification: previewNotificationFunction,
+  preview_remedial_quiz: previewRemedialQuizFunction,
+  confirm_remedial_quiz: confirmRemedialQuizFunction,
+} as const;
+
+type Functions = typeof FUNCTIONS;
+export type CommandName = keyof Functions;
+/** The arguments of each function, as its schema admits them. */
+export type Args<N extends CommandName> = Parameters<Functions[N]['run']>[2];
+/** What each function returns. */
+export type Result<N extends CommandName> = Awaited<ReturnType<Functions[N]['run']>>;
+
+// Checked once, at start: every entry is a function under its own name, with a schema that compiles.
+for (const [name, spec] of Object.entries(FUNCTIONS) as Array<[string, FunctionSpec<never, unknown>]>) {
+  if (spec.name !== name) throw new Error(`Function ${spec.name} is registered as ${name}`);
+  compileArgs(name, spec.schema);
 }
 
-type Handler<N extends FunctionName> = (
-  deps: DomainDeps,
-  actor: Actor,
-  args: FunctionArgs[N],
-  options: CallOptions,
-) => Promise<object>;
-
-const json =
-  <N extends FunctionName>(handler: Handler<N>) =>
-  async (deps: DomainDeps, actor: Actor, args: FunctionArgs[N], options: CallOptions): Promise<FunctionOutcome> => ({
-    kind: 'json',
-    body: await handler(deps, actor, args, options),
-  });
-
-const HANDLERS: {
-  [N in FunctionName]: (
-    deps: DomainDeps,
-    actor: Actor,
-    args: FunctionArgs[N],
-    options: CallOptions,
-  ) => Promise<FunctionOutcome>;
-} = {
-  track_confusion: json<'track_confusion'>(trackConfusion),
-  submit_question: json<'submit_question'>(submitQuestion),
-  generate_quiz: json<'generate_quiz'>(generateQuiz),
-  explain_topic: json<'explain_topic'>(explainTopic),
-  fetch_notes: json<'fetch_notes'>(fetchNotes),
-  get_confusion_heatmap: json<'get_confusion_heatmap'>(getHeatmap),
-  export_confusion_data: async (deps, actor, args) => ({
-    kind: 'stream',
-    stream: await exportConfusionData(deps, actor, args),
-  }),
-  notify_students_via_lms: json<'notify_students_via_lms'>(notifyStudents),
-  assign_remedial_quiz: json<'assign_remedial_quiz'>(assignRemedialQuiz),
-};
+const PUBLIC_DEFINITIONS: readonly FunctionDefinition[] = Object.freeze(
+  Object.values(FUNCTIONS).flatMap((spec: FunctionSpec<never, unknown>) => (spec.definition ? [spec.definition] : [])),
+);
 
 export interface FunctionRegistry {
-  /** The nine definitions, exactly as the specification writes them. */
+  /** The public definitions (the nine, exactly as the specification writes them, first). */
   definitions: readonly FunctionDefinition[];
-  has(name: string): name is FunctionName;
-  /** Validates `args`, checks access, runs the function. Throws AppError for anything the caller got wrong. */
-  invoke(name: string, actor: Actor, args: unknown, options?: CallOptions): Promise<FunctionOutcome>;
+  /** True for a function agents may call (HTTP, MCP, the chat model's tools). */
+  isPublic(name: string): name is FunctionName;
+  /** Validates `args`, checks access (in the domain), runs the function. Throws AppError for a caller's mistake. */
+  invoke<N extends CommandName>(name: N, actor: Actor, args: Args<N>, options?: CallOptions): Promise<Result<N>>;
+  /**
+   * For transports whose input is untyped (HTTP bodies, MCP arguments, a model's tool calls): public functions only;
+   * any other name is unknown_function.
+   */
+  invokePublic(name: string, actor: Actor, args: unknown, options?: CallOptions): Promise<unknown>;
 }
 
 export function createRegistry(deps: DomainDeps, log: Logger): FunctionRegistry {
   const calls = log.child({ module: 'functions' });
-  const record = (name: FunctionName, outcome: string, ms: number) => {
+  const record = (name: string, outcome: string, ms: number) => {
     deps.metrics?.functionCalls.inc({ function: name, outcome });
     deps.metrics?.functionDuration.observe({ function: name }, ms / 1000);
   };
+  const run = async (name: CommandName, actor: Actor, args: unknown, options: CallOptions): Promise<unknown> => {
+    const spec = FUNCTIONS[name] as FunctionSpec<unknown, unknown>;
+    const started = performance.now();
+    const fields = logFields(name, actor, args);
+    try {
+      const valid = validateArgs<unknown>(name, spec.schema, args);
+      const result = await spec.run(deps, actor, valid, options);
+      const ms = elapsed(started);
+      calls.info({ ...fields, outcome: 'ok', duration_ms: ms }, 'function call');
+      record(name, 'ok', ms);
+      return result;
+    } catch (err) {
+      const code = err instanceof AppError ? err.code : 'internal';
+      const level = code === 'internal' || code === 'unavailable' ? 'error' : 'info';
+      const ms = elapsed(started);
+      calls[level](
+        { ...fields, outcome: code, duration_ms: ms, ...(level === 'error' ? { err } : {}) },
+        'function call',
+      );
+      record(name, code, ms);
+      throw err;
+    }
+  };
+  const isPublic = (name: string): name is FunctionName =>
+    isFunctionName(name) || PUBLIC_DEFINITIONS.some((definition) => definition.name === name);
   return {
-    definitions: FUNCTION_DEFINITIONS,
-    has: isFunctionName,
-    async invoke(name, actor, args, options = {}) {
-      if (!isFunctionName(name)) throw new AppError('unknown_function', `There is no function named "${name}"`);
-      const started = performance.now();
-      const fields = logFields(name, actor, args);
-      try {
-        const valid = validateArgs<FunctionArgs[typeof name]>(name, args);
-        const handler = HANDLERS[name] as (
-          d: DomainDeps,
-          a: Actor,
-          x: unknown,
-          o: CallOptions,
-        ) => Promise<FunctionOutcome>;
-        const outcome = await handler(deps, actor, valid, options);
-        const ms = elapsed(started);
-        calls.info({ ...fields, outcome: 'ok', duration_ms: ms }, 'function call');
-        record(name, 'ok', ms);
-        return outcome;
-      } catch (err) {
-        const code = err instanceof AppError ? err.code : 'internal';
-        const level = code === 'internal' || code === 'unavailable' ? 'error' : 'info';
-        const ms = elapsed(started);
-        calls[level](
-          { ...fields, outcome: code, duration_ms: ms, ...(level === 'error' ? { err } : {}) },
-          'function call',
-        );
-        record(name, code, ms);
-        throw err;
-      }
+    definitions: PUBLIC_DEFINITIONS,
+    isPublic,
+    invoke: (name, actor, args, options = {}) => run(name, actor, args, options) as Promise<Result<typeof name>>,
+    invokePublic(name, actor, args, options = {}) {
+      if (!isPublic(name)) throw new AppError('unknown_function', `There is no function named "${name}"`);
+      return run(name, actor, args, options);
     },
   };
 }
@@ -122,7 +130,7 @@ function elapsed(started: number): number {
 }
 
 /** Course and user of a call for the log line; an anonymous question's author is never logged. */
-function logFields(name: FunctionName, actor: Actor, args: unknown): Record<string, unknown> {
+function logFields(name: string, actor: Actor, args: unknown): Record<string, unknown> {
   const fields: Record<string, unknown> = { fn: name, caller: actor.kind };
   if (args && typeof args === 'object') {
     const { course_id, user_id, anonymous } = args as Record<string, unknown>;

@@ -14,12 +14,14 @@ const NOT_BLANK = '\\S';
 const NO_NUL = '^[^\\u0000]*$';
 /** An id (user, course, slide): 1–255 characters, not blank, no control characters. */
 export const ID: JsonSchema = {
+  type: 'string',
   minLength: 1,
   maxLength: 255,
   pattern: NO_CONTROL_CHARS,
   allOf: [{ pattern: NOT_BLANK }],
 };
-const TEXT = (maxLength: number): JsonSchema => ({
+/** Free text: 1–`maxLength` characters, not blank, no NUL. */
+export const TEXT = (maxLength: number): JsonSchema => ({
   minLength: 1,
   maxLength,
   pattern: NOT_BLANK,
@@ -64,7 +66,7 @@ const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefa
 // ajv-formats is CommonJS: under ESM its plugin is the `default` property of the module.
 addFormatsModule.default(ajv, ['date-time']);
 
-const validators = new Map<FunctionName, ValidateFunction>();
+const validators = new Map<string, ValidateFunction>();
 
 /**
  * A validator for any other input (session bodies, admin requests) with the same rules and error details as the
@@ -78,15 +80,31 @@ export function compileValidator<T>(schema: JsonSchema, subject: string): (value
   };
 }
 
-/** Returns `args` typed when they satisfy the function's schema; throws AppError('validation_failed') otherwise. */
-export function validateArgs<T>(name: FunctionName, args: unknown): T {
+/** Compiles (once) the validator of function `name`: a schema ajv refuses fails here, at start, not at a call. */
+export function compileArgs(name: string, schema: JsonSchema): ValidateFunction {
   let validate = validators.get(name);
   if (!validate) {
-    validate = ajv.compile(enforcedSchema(name));
+    validate = ajv.compile(schema);
     validators.set(name, validate);
   }
+  return validate;
+}
+
+/** Returns `args` typed when they satisfy `schema` (function `name`'s); throws AppError('validation_failed'). */
+export function validateArgs<T>(name: string, schema: JsonSchema, args: unknown): T {
+  const validate = compileArgs(name, schema);
   if (validate(args)) return args as T;
   throw validationError(describeErrors(validate.errors ?? []), `arguments for ${name}`);
+}
+
+/** An object schema of these properties, all required but `optional`, and no others. */
+export function objectSchema(properties: Record<string, JsonSchema>, optional: readonly string[] = []): JsonSchema {
+  return {
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((key) => !optional.includes(key)),
+    additionalProperties: false,
+  };
 }
 
 /** One detail per field (the first problem found), in the order ajv reports them. */

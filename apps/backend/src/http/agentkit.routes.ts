@@ -3,9 +3,9 @@
  * AgentKit secret as bearer token. Order of refusals: 401, 404, 415, 413, 400.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SERVICE_ACTOR } from '../domain/actor.js';
 import { AppError } from '../errors.js';
-import type { CallOptions, FunctionOutcome, FunctionRegistry } from '../functions/registry.js';
+import { type CallOptions, isExportStream, SERVICE_ACTOR } from '../functions/function.js';
+import type { FunctionRegistry } from '../functions/registry.js';
 import { RESULT_SCHEMAS } from '../functions/result-schemas.js';
 import { requireBearer, requireJsonBody } from './auth.js';
 import { MAX_BODY_BYTES } from './error-handler.js';
@@ -56,7 +56,7 @@ export function agentkitRoutes(registry: FunctionRegistry, secret: string) {
           },
         },
         async (request, reply) =>
-          send(reply, await registry.invoke(definition.name, SERVICE_ACTOR, request.body, callOptions(request))),
+          send(reply, await registry.invokePublic(definition.name, SERVICE_ACTOR, request.body, callOptions(request))),
       );
     }
 
@@ -90,6 +90,6 @@ async function unknownFunction(request: FastifyRequest): Promise<void> {
   );
 }
 
-function send(reply: FastifyReply, outcome: FunctionOutcome) {
-  return outcome.kind === 'json' ? reply.send(outcome.body) : sendDownload(reply, outcome.stream);
+function send(reply: FastifyReply, result: unknown) {
+  return isExportStream(result) ? sendDownload(reply, result) : reply.send(result);
 }

@@ -2,7 +2,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
-import { memberActor } from '../domain/actor.js';
+import { memberActor } from '../functions/function.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import { sendDownload } from './send-download.js';
 
@@ -15,11 +15,11 @@ export function exportRoutes(registry: FunctionRegistry, tokens: TokenService) {
         const { token } = request.params as { token: string };
         const member = await tokens.verify('export', token);
         const format = member.extra.format === 'json' ? 'json' : 'csv';
-        const outcome = await registry.invoke('export_confusion_data', memberActor(member), {
+        const stream = await registry.invoke('export_confusion_data', memberActor(member), {
           course_id: member.courseId,
           format,
         });
-        return outcome.kind === 'stream' ? sendDownload(reply, outcome.stream) : reply.send(outcome.body);
+        return sendDownload(reply, stream);
       },
     );
   };

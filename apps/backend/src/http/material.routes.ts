@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
 import type { Actor } from '../domain/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
-import { importMaterial, type MaterialFormat, readLecture } from '../domain/material.service.js';
+import { importLectureFile, type MaterialFormat } from '../domain/material.service.js';
 import { AppError } from '../errors.js';
 import { mediaType } from './auth.js';
 import { serviceOrMember } from './session.js';
@@ -59,15 +59,7 @@ export function materialRoutes(deps: DomainDeps, tokens: TokenService, secret: s
         const actor = actors.get(request);
         if (!actor) throw new AppError('unauthorized', 'Not authenticated');
         const format = FORMATS[mediaType(request)] as MaterialFormat;
-        // Access is checked before the file is parsed: a stranger's PDF is never opened.
-        if (actor.kind === 'member') {
-          if (actor.courseId !== courseId) throw new AppError('not_found', `Course ${courseId} was not found`);
-          if (actor.role !== 'instructor') {
-            throw new AppError('forbidden', 'Only instructors of this course can import material');
-          }
-        }
-        const lecture = await readLecture(format, request.body as string | Buffer | undefined);
-        return importMaterial(deps, actor, courseId, lecture);
+        return importLectureFile(deps, actor, courseId, format, request.body as string | Buffer | undefined);
       },
     );
   };

@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
-import { assertInstructor } from '../domain/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { quizToAiken } from '../domain/quiz-export/aiken.js';
 import { quizToGift } from '../domain/quiz-export/gift.js';
@@ -75,11 +74,8 @@ export function quizExportRoutes(deps: DomainDeps, tokens: TokenService, secret:
             details: [{ path: '/format', message: `must be one of ${QUIZ_EXPORT_FORMATS.join(', ')}` }],
           });
         }
-        const quiz = await findQuiz(deps, quizId);
-        if (!quiz || (actor.kind === 'member' && actor.courseId !== quiz.course_id)) {
-          throw new AppError('not_found', `Quiz ${quizId} was not found`);
-        }
-        assertInstructor(actor, quiz.course_id);
+        const quiz = await findQuiz(deps, actor, quizId);
+        if (!quiz) throw new AppError('not_found', `Quiz ${quizId} was not found`);
         const file = render(quiz, format as QuizExportFormat);
         return reply
           .header('content-type', file.type)

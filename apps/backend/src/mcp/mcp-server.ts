@@ -5,9 +5,9 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyBaseLogger } from 'fastify';
-import { SERVICE_ACTOR } from '../domain/actor.js';
 import { AppError } from '../errors.js';
-import type { FunctionOutcome, FunctionRegistry } from '../functions/registry.js';
+import { isExportStream, SERVICE_ACTOR } from '../functions/function.js';
+import type { FunctionRegistry } from '../functions/registry.js';
 
 export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 
@@ -26,8 +26,8 @@ export function createServer(registry: FunctionRegistry, version: string, log: F
   }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     try {
-      const outcome = await registry.invoke(request.params.name, SERVICE_ACTOR, request.params.arguments ?? {});
-      return await toToolResult(outcome);
+      const result = await registry.invokePublic(request.params.name, SERVICE_ACTOR, request.params.arguments ?? {});
+      return await toToolResult(result);
     } catch (err) {
       if (!(err instanceof AppError)) log.error({ err }, 'MCP tool call failed');
       const body = err instanceof AppError ? err.toJSON() : { error: 'internal', message: 'Internal error' };
@@ -37,14 +37,14 @@ export function createServer(registry: FunctionRegistry, version: string, log: F
   return server;
 }
 
-async function toToolResult(outcome: FunctionOutcome): Promise<CallToolResult> {
-  if (outcome.kind === 'json') {
+async function toToolResult(result: unknown): Promise<CallToolResult> {
+  if (!isExportStream(result)) {
     return {
-      content: [{ type: 'text', text: JSON.stringify(outcome.body) }],
-      structuredContent: outcome.body as Record<string, unknown>,
+      content: [{ type: 'text', text: JSON.stringify(result) }],
+      structuredContent: result as Record<string, unknown>,
     };
   }
-  const { stream } = outcome;
+  const stream = result;
   let text = '';
   let truncated = false;
   try {

@@ -10,7 +10,7 @@
  * (only while no server is running on it).
  */
 import { parseArgs } from 'node:util';
-import { SERVICE_ACTOR } from '../apps/backend/src/domain/actor.js';
+import { SERVICE_ACTOR } from '../apps/backend/src/access/actor.js';
 import { deleteUser, purgeCourse } from '../apps/backend/src/domain/data-retention.service.js';
 import type { DomainDeps } from '../apps/backend/src/domain/deps.js';
 import { openCliDatabase, runCli } from './cli-database.js';

@@ -7,7 +7,7 @@
  * DATABASE_URL, else the embedded database under DATA_DIR (only while no server is running on it).
  */
 import { readFileSync } from 'node:fs';
-import { SERVICE_ACTOR } from '../apps/backend/src/domain/actor.js';
+import { SERVICE_ACTOR } from '../apps/backend/src/access/actor.js';
 import { importMaterial, readLecture } from '../apps/backend/src/domain/material.service.js';
 import { looksLikePdf } from '../apps/backend/src/domain/pdf-lecture.js';
 import { MATERIAL_BODY_LIMIT } from '../apps/backend/src/http/material.routes.js';

@@ -194,14 +194,14 @@ export async function buildApp({
   await app.register(metricsRoutes(metrics, config.metricsToken));
   await app.register(agentkitRoutes(registry, config.agentkitSecret));
   await app.register(mcpRoutes(registry, config.agentkitSecret, VERSION));
-  await app.register(sessionRoutes(deps, tokens, config));
-  await app.register(chatkitRoutes({ deps, tokens, config, chatkit }));
+  await app.register(sessionRoutes(registry, tokens, config));
+  await app.register(chatkitRoutes({ registry, tokens, config, chatkit }));
   await app.register(liveRoutes(deps, tokens, courseEvents));
   await app.register(exportRoutes(registry, tokens));
-  await app.register(materialRoutes(deps, tokens, config.agentkitSecret));
-  await app.register(quizExportRoutes(deps, tokens, config.agentkitSecret));
-  await app.register(lmsAdminRoutes(deps, config.agentkitSecret));
-  await app.register(interventionRoutes(deps, tokens, config.agentkitSecret));
+  await app.register(materialRoutes(registry, tokens, config.agentkitSecret));
+  await app.register(quizExportRoutes(registry, tokens, config.agentkitSecret));
+  await app.register(lmsAdminRoutes(registry, config.agentkitSecret));
+  await app.register(interventionRoutes(registry, tokens, config.agentkitSecret));
   app.decorate('ltiToolKeys', keys);
   app.decorate('outbox', outbox);
   // Lets a delivery in progress finish its current step, then closes the outbox's connections.

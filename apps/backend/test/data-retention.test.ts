@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICE_ACTOR } from '../src/domain/actor.js';
+import { SERVICE_ACTOR } from '../src/access/actor.js';
 import { deleteUser, purgeCourse } from '../src/domain/data-retention.service.js';
 import type { DomainDeps } from '../src/domain/deps.js';
 import { addSlides, buildTestApp, type TestApp, uniqueId } from './helpers/app.js';

@@ -7,9 +7,9 @@
  * that would fail anyway (parsing a broken file), the failure it would let through is a different one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../src/access/actor.js';
 import { deriveKey } from '../src/auth/secret-box.js';
 import { createTokenService } from '../src/auth/tokens.js';
-import type { Actor } from '../src/domain/actor.js';
 import { trackConfusion } from '../src/domain/confusion.service.js';
 import { deleteUser, purgeCourse } from '../src/domain/data-retention.service.js';
 import type { DomainDeps } from '../src/domain/deps.js';
@@ -33,11 +33,11 @@ import {
   quizImprovement,
   startQuizAttempt,
 } from '../src/domain/quiz-attempt.service.js';
-import { nextQuizQuestion } from '../src/domain/quiz-step.service.js';
 import { loadRoster } from '../src/domain/roster.service.js';
 import { setCurrentSlide } from '../src/domain/slides.service.js';
 import { explainTopic, findQuiz, generateQuiz, makeQuiz } from '../src/domain/study.service.js';
 import { AppError } from '../src/errors.js';
+import { nextQuizQuestion } from '../src/widget/quiz-step.js';
 import { addSlides, buildTestApp, DEMO_LECTURE, type TestApp, uniqueId } from './helpers/app.js';
 
 let t: TestApp;
@@ -94,6 +94,41 @@ afterAll(async () => {
 });
 
 type Call = (actor: Actor) => Promise<unknown>;
+
+/** The rows a refused call must not have touched: every table a domain operation writes. */
+const TABLES = [
+  'courses',
+  'users',
+  'enrollments',
+  'slides',
+  'confusion_events',
+  'questions',
+  'quizzes',
+  'quiz_attempts',
+  'quiz_answers',
+  'lms_connections',
+  'interventions',
+  'intervention_recipients',
+];
+async function footprint(): Promise<string> {
+  const counts = await Promise.all(
+    TABLES.map(async (table) => {
+      // The outbox works the intervention queued in beforeAll meanwhile, updating its rows: of those, the count.
+      const version = table.startsWith('intervention') ? '0' : 'coalesce(max(xmin::text::bigint), 0)';
+      const { rows } = await t.pool.query(`SELECT count(*)::int AS n, ${version} AS x FROM ${table}`);
+      return `${table}=${rows[0].n}@${rows[0].x}`;
+    }),
+  );
+  return counts.join(' ');
+}
+
+/** Runs a call that must be refused, and checks it changed nothing before it was. */
+async function refused(call: Call, actor: Actor): Promise<string> {
+  const before = await footprint();
+  const code = await outcome(call, actor);
+  expect(await footprint(), 'a refused call wrote to the database').toBe(before);
+  return code;
+}
 
 /** Runs `call` and returns the AppError code it failed with, or 'ok'. */
 async function outcome(call: Call, actor: Actor): Promise<string> {
@@ -170,10 +205,10 @@ const ATTEMPT: Record<string, Call> = {
 describe('instructor-only domain operations', () => {
   describe.each(Object.entries(INSTRUCTOR_ONLY))('%s', (name, call) => {
     it('refuses a student of the course', async () => {
-      expect(await outcome(call, student)).toBe('forbidden');
+      expect(await refused(call, student)).toBe('forbidden');
     });
     it('finds nothing for an instructor of another course', async () => {
-      expect(await outcome(call, strangerInstructor)).toBe('not_found');
+      expect(await refused(call, strangerInstructor)).toBe('not_found');
     });
     it('runs for the course’s instructor', async () => {
       expect(['ok', ...(INSTRUCTOR_MAY_GET[name] ?? [])]).toContain(await outcome(call, instructor));
@@ -187,10 +222,10 @@ describe('a student’s own domain operations', () => {
       expect(await outcome(call(STUDENT), student)).toBe('ok');
     });
     it('refuses the student acting as another student', async () => {
-      expect(await outcome(call(OTHER_STUDENT), student)).toBe('forbidden');
+      expect(await refused(call(OTHER_STUDENT), student)).toBe('forbidden');
     });
     it('finds nothing for an instructor of another course', async () => {
-      expect(await outcome(call(STUDENT), strangerInstructor)).toBe('not_found');
+      expect(await refused(call(STUDENT), strangerInstructor)).toBe('not_found');
     });
   });
 });
@@ -203,7 +238,7 @@ describe('a quiz attempt', () => {
     it('is not found by another student of the course, nor by another course’s instructor', async () => {
       const other: Actor = { kind: 'member', userId: OTHER_STUDENT, courseId: A, role: 'student' };
       expect(await outcome(call, other)).toBe('not_found');
-      expect(await outcome(call, strangerInstructor)).toBe('not_found');
+      expect(await refused(call, strangerInstructor)).toBe('not_found');
     });
   });
 });
@@ -226,8 +261,8 @@ describe('operator-only operations', () => {
   ])('%s refuses every member, the course’s instructor included, and runs for the service', async (_name, call) => {
     const bInstructor: Actor = { kind: 'member', userId: `${B}-prof`, courseId: B, role: 'instructor' };
     const bStudent: Actor = { kind: 'member', userId: `${B}-s`, courseId: B, role: 'student' };
-    expect(await outcome(call, bStudent)).toBe('forbidden');
-    expect(await outcome(call, bInstructor)).toBe('forbidden');
+    expect(await refused(call, bStudent)).toBe('forbidden');
+    expect(await refused(call, bInstructor)).toBe('forbidden');
     expect(await outcome(call, service)).not.toBe('forbidden');
   });
 });

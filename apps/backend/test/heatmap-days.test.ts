@@ -7,7 +7,7 @@
  * recount.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICE_ACTOR } from '../src/domain/actor.js';
+import { SERVICE_ACTOR } from '../src/access/actor.js';
 import { deleteUser, purgeCourse } from '../src/domain/data-retention.service.js';
 import type { DomainDeps } from '../src/domain/deps.js';
 import { addSlides, buildTestApp, type TestApp, testClock, uniqueId } from './helpers/app.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapRoles } from '../src/domain/roles.js';
+import { mapRoles } from '../src/access/roles.js';
 
 const M = 'http://purl.imsglobal.org/vocab/lis/v2/membership';
 const I = 'http://purl.imsglobal.org/vocab/lis/v2/institution/person';

@@ -129,9 +129,10 @@ describe('an over-long notify_students_via_lms message', () => {
     ]) {
       const { texts, error } = await widgetAction('intervention.notify', payload);
       expect(error).toBeUndefined();
-      expect(texts.some((text) => text.includes('message must be at most 10000 characters')), texts.join(' | ')).toBe(
-        true,
-      );
+      expect(
+        texts.some((text) => text.includes('message must be at most 10000 characters')),
+        texts.join(' | '),
+      ).toBe(true);
     }
     expect(await interventions()).toBe(before);
     expect(canvas.conversations).toHaveLength(0);
@@ -146,7 +147,10 @@ describe('an over-long notify_students_via_lms message', () => {
       confirmation_id: 'c-fine',
     });
     expect(error).toBeUndefined();
-    expect(texts.some((text) => text.startsWith('Message queued for 3 students')), texts.join(' | ')).toBe(true);
+    expect(
+      texts.some((text) => text.startsWith('Message queued for 3 students')),
+      texts.join(' | '),
+    ).toBe(true);
     expect(await interventions()).toBe(before + 1);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { hkdfSync } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { Role } from '../domain/actor.js';
+import type { Role } from '../access/actor.js';
 import { AppError } from '../errors.js';
 
 export type TokenKind = 'session' | 'chatkit' | 'export' | 'deeplink';

@@ -16,12 +16,12 @@ import {
   user,
 } from '@openai/agents';
 import type { Logger } from 'pino';
+import { memberActor } from '../access/actor.js';
 import type { OpenAISettings } from '../config.js';
-import { memberActor } from '../domain/actor.js';
-import type { WidgetMember } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
 import { isExportStream } from '../functions/function.js';
 import type { FunctionRegistry } from '../functions/registry.js';
+import type { WidgetMember } from '../widget/widget-state.js';
 
 export interface ChatAgentDeps {
   registry: FunctionRegistry;

@@ -4,7 +4,7 @@
  * caller runs the intent as the session's member. Students are never matched to instructor intents.
  */
 import type { TimeRange } from '@class-assist/contracts';
-import type { Role } from '../domain/actor.js';
+import type { Role } from '../access/actor.js';
 
 export type ChatIntent =
   /** A confusion ping on `slideId` (else the current slide); with `topic`, an explanation of it too. */

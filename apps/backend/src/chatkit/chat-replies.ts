@@ -18,10 +18,10 @@ import {
 } from '@class-assist/chatkit-server';
 import type { TimeRange } from '@class-assist/contracts';
 import type { Logger } from 'pino';
+import { memberActor } from '../access/actor.js';
 import type { OpenAISettings } from '../config.js';
-import { memberActor } from '../domain/actor.js';
-import type { WidgetMember } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
+import type { WidgetMember } from '../widget/widget-state.js';
 import type { ChatAgent, ChatTurn } from './chat-agent.js';
 import { hasChatModel, lazyChatAgent } from './chat-agent-loader.js';
 import { type ChatIntent, matchIntent } from './chat-intents.js';

@@ -5,28 +5,28 @@
 import { ChatKitRequestError, type ChatKitServer, encodeEvent, toWireJson } from '@class-assist/chatkit-server';
 import type { ChatKitSessionResponse } from '@class-assist/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { mapRoles } from '../access/roles.js';
 import type { Identity, TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import type { DomainDeps } from '../domain/deps.js';
-import { joinCourse } from '../domain/membership.service.js';
-import { mapRoles } from '../domain/roles.js';
-import { buildWidgetState, initialUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
+import { memberActor } from '../functions/function.js';
+import type { FunctionRegistry } from '../functions/registry.js';
 import { compileValidator, ID } from '../functions/validation.js';
 import { requireBearer } from '../http/auth.js';
 import { openEventStream } from '../http/event-stream.js';
 import { bearerToken, isSignedToken, readIdentity, requireIdentity } from '../http/session.js';
+import { initialUi } from '../widget/widget-state.js';
 import type { ChatContext } from './chatkit.store.js';
 import { createHostedSession, hostedSessionsEnabled } from './hosted-session.js';
 
 export interface ChatKitRoutesDeps {
-  deps: DomainDeps;
+  registry: FunctionRegistry;
   tokens: TokenService;
   config: Config;
   chatkit: ChatKitServer<ChatContext>;
 }
 
-export function chatkitRoutes({ deps, tokens, config, chatkit }: ChatKitRoutesDeps) {
+export function chatkitRoutes({ registry, tokens, config, chatkit }: ChatKitRoutesDeps) {
   const checkAgentkitSecret = requireBearer(config.agentkitSecret);
 
   /**
@@ -52,13 +52,18 @@ export function chatkitRoutes({ deps, tokens, config, chatkit }: ChatKitRoutesDe
       async (request): Promise<ChatKitSessionResponse> => {
         const claimed = await sessionIdentity(request);
         // The course keeps the name it was given; the token carries the name the course has.
-        const courseName = await joinCourse(deps, {
-          ...claimed,
-          courseName: claimed.courseName === claimed.courseId ? undefined : claimed.courseName,
+        const actor = memberActor(claimed);
+        const { course_name: courseName } = await registry.invoke('join_course', actor, {
+          course_id: claimed.courseId,
+          ...(claimed.courseName === claimed.courseId ? {} : { course_name: claimed.courseName }),
         });
         const identity = { ...claimed, courseName };
         const { token, expiresAt } = await tokens.issue('chatkit', identity);
-        const widget_state = await buildWidgetState(deps, identity, initialUi(identity.role));
+        const widget_state = await registry.invoke('get_widget_state', actor, {
+          course_id: identity.courseId,
+          course_name: courseName,
+          ui: initialUi(identity.role),
+        });
         return {
           client_secret: token,
           expires_at: expiresAt.toISOString(),

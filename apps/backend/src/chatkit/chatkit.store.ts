@@ -14,7 +14,7 @@ import {
 import { sql } from 'kysely';
 import { type CourseTx, inCourse } from '../db/course-scope.js';
 import type { Db } from '../db/pool.js';
-import type { WidgetMember } from '../domain/widget-state.service.js';
+import type { WidgetMember } from '../widget/widget-state.js';
 
 export interface ChatContext {
   member: WidgetMember;

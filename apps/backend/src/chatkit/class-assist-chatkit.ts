@@ -12,16 +12,24 @@ import {
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/tokens.js';
 import type { OpenAISettings } from '../config.js';
-import type { DomainDeps } from '../domain/deps.js';
-import { initialUi } from '../domain/widget-state.service.js';
+import type { Db } from '../db/pool.js';
 import type { FunctionRegistry } from '../functions/registry.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { initialUi } from '../widget/widget-state.js';
 import { assistantMessage, createChatReplies } from './chat-replies.js';
 import { type ChatContext, createChatKitStore } from './chatkit.store.js';
 import { runWidgetAction } from './widget-actions.js';
 import { isClassAssistItem, presentWidget, type RenderWidget, widgetItem, withUiChanges } from './widget-item.js';
 
+export interface ChatKitAdapterDeps {
+  db: Db;
+  clock: () => Date;
+  metrics?: Metrics;
+}
+
 export interface ClassAssistChatKitDeps {
-  deps: DomainDeps;
+  /** What the adapter itself needs: the thread store's database, the clock, the instance's metrics. */
+  deps: ChatKitAdapterDeps;
   registry: FunctionRegistry;
   tokens: TokenService;
   render: RenderWidget;
@@ -70,7 +78,7 @@ export function createClassAssistChatKit({
     },
 
     present: async (item, context) =>
-      isClassAssistItem(item) ? presentWidget(deps, render, context.member, item) : item,
+      isClassAssistItem(item) ? presentWidget(registry, render, context.member, item) : item,
 
     onError: (err) => log.error({ err }, 'ChatKit stream failed'),
   });

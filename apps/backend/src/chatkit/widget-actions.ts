@@ -19,14 +19,14 @@ import {
   type WidgetNotice,
 } from '@class-assist/contracts';
 import type { TokenService } from '../auth/tokens.js';
-import type { DomainDeps } from '../domain/deps.js';
-import type { WidgetMember, WidgetUi } from '../domain/widget-state.service.js';
 import { AppError } from '../errors.js';
 import { memberActor } from '../functions/function.js';
 import type { FunctionRegistry } from '../functions/registry.js';
+import type { WidgetMember, WidgetUi } from '../widget/widget-state.js';
+import type { ChatKitAdapterDeps } from './class-assist-chatkit.js';
 
 export interface ActionContext {
-  deps: DomainDeps;
+  deps: ChatKitAdapterDeps;
   registry: FunctionRegistry;
   tokens: TokenService;
 }

@@ -12,8 +12,9 @@ import {
   type WidgetRoot,
 } from '@class-assist/chatkit-server';
 import type { ClassAssistWidgetState } from '@class-assist/contracts';
-import type { DomainDeps } from '../domain/deps.js';
-import { buildWidgetState, type WidgetMember, type WidgetUi } from '../domain/widget-state.service.js';
+import { memberActor } from '../functions/function.js';
+import type { FunctionRegistry } from '../functions/registry.js';
+import type { WidgetMember, WidgetUi } from '../widget/widget-state.js';
 
 export type StoredWidgetItem = WidgetItem & { class_assist: { ui: WidgetUi } };
 
@@ -39,12 +40,16 @@ export function widgetItem(
 
 /** The item as the client sees it: rendered for this member now, without the stored UI state. */
 export async function presentWidget(
-  deps: DomainDeps,
+  registry: FunctionRegistry,
   render: RenderWidget,
   member: WidgetMember,
   item: StoredWidgetItem,
 ): Promise<WidgetItem> {
-  const state = await buildWidgetState(deps, member, item.class_assist.ui);
+  const state = await registry.invoke('get_widget_state', memberActor(member), {
+    course_id: member.courseId,
+    course_name: member.courseName,
+    ui: item.class_assist.ui,
+  });
   const { class_assist: _ui, ...rest } = item;
   return { ...rest, widget: render(state), copy_text: `Class Assist — ${state.courseName}` };
 }

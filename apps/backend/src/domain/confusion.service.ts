@@ -1,8 +1,8 @@
 /** Recording confusion and judging whether the class is in a confusion spike. */
 import type { TrackConfusionResult } from '@class-assist/contracts';
+import { type Actor, assertActingAs } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
 import { AppError, validationError } from '../errors.js';
-import { type Actor, assertActingAs } from './actor.js';
 import { type ClassCounts, type CountWindows, confusionKey, insertConfusions } from './confusion.repository.js';
 import { announceCourseChange, currentSlideId, touchMembers, type Visit } from './course.repository.js';
 import type { DomainDeps } from './deps.js';

@@ -14,9 +14,10 @@
  * `deps.db` is the operator's connection (`npm run data` opens DATABASE_URL): finding a person's courses reads across
  * courses, which row-level security hides from the server's runtime role.
  */
+
+import type { Actor } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
 import { AppError } from '../errors.js';
-import type { Actor } from './actor.js';
 import {
   type Counts,
   courseExists,

@@ -1,8 +1,9 @@
 /** The widget's Export button: a signed download link for an instructor, valid for minutes (`GET /api/exports/…`). */
+
+import { type Actor, assertInstructor } from '../access/actor.js';
 import { TOKEN_LIFETIME_SECONDS } from '../auth/tokens.js';
 import { inCourse } from '../db/course-scope.js';
 import { AppError } from '../errors.js';
-import { type Actor, assertInstructor } from './actor.js';
 import { findCourse } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 

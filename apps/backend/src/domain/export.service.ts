@@ -7,8 +7,8 @@ import type { Readable } from 'node:stream';
 import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import Cursor from 'pg-cursor';
+import { type Actor, assertInstructor } from '../access/actor.js';
 import { fromDatabaseError } from '../errors.js';
-import { type Actor, assertInstructor } from './actor.js';
 import type { DomainDeps } from './deps.js';
 
 export interface ExportInput {

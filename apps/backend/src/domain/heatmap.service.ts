@@ -1,8 +1,8 @@
 /** The instructor's per-slide confusion heatmap. */
 import type { HeatmapPoint, HeatmapResult, TimeRange } from '@class-assist/contracts';
+import { type Actor, assertInstructor } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
 import { validationError } from '../errors.js';
-import { type Actor, assertInstructor } from './actor.js';
 import { listSlides, slideLabel } from './course.repository.js';
 import { type DomainDeps, percentage } from './deps.js';
 import { heatmapCounts } from './heatmap.repository.js';

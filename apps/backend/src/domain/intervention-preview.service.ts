@@ -3,8 +3,9 @@
  * remedial quiz itself (made and stored now, so the quiz confirmed is the quiz seen — an AI-made quiz is never
  * published unseen). Confirming calls notify_students_via_lms / confirm_remedial_quiz with the same arguments.
  */
+
+import { type Actor, assertInstructor } from '../access/actor.js';
 import { AppError } from '../errors.js';
-import { type Actor, assertInstructor } from './actor.js';
 import type { DomainDeps } from './deps.js';
 import type { QuizType } from './intervention.service.js';
 import type { RecipientFilter } from './recipients.repository.js';

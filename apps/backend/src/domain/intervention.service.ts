@@ -7,10 +7,10 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { type Actor, assertInstructor } from '../access/actor.js';
 import { courseOf, inCourse } from '../db/course-scope.js';
 import type { InterventionStatus, RecipientStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { type Actor, assertInstructor } from './actor.js';
 import type { DomainDeps } from './deps.js';
 import {
   findIntervention,

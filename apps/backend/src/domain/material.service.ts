@@ -5,9 +5,9 @@
  * so an unchanged slide id keeps its history.
  */
 import { sql } from 'kysely';
+import { type Actor, assertInstructor } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
 import { AppError } from '../errors.js';
-import { type Actor, assertInstructor } from './actor.js';
 import { announceCourseChange, ensureCourse } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { type Lecture, parseLectureMarkdown } from './lecture-markdown.js';

@@ -1,6 +1,7 @@
 /** Joining a course from a session (LTI launch, dev launch, ChatKit session): the member and the course's name. */
+
+import type { Role } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
-import type { Role } from './actor.js';
 import { enrollMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 

@@ -1,7 +1,7 @@
 /** Notes of a slide, or of the whole course in slide order. */
 import type { FetchNotesResult, NoteEntry } from '@class-assist/contracts';
+import { type Actor, assertActingAs } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
-import { type Actor, assertActingAs } from './actor.js';
 import { findSlide, listSlides, type SlideRow, touchMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 

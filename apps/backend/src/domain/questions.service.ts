@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { SubmitQuestionResult } from '@class-assist/contracts';
+import { type Actor, assertActingAs } from '../access/actor.js';
 import { type CourseTx, inCourse } from '../db/course-scope.js';
 import { AppError } from '../errors.js';
-import { type Actor, assertActingAs } from './actor.js';
 import { announceCourseChange, currentSlideId, ensureCourse, touchMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 

@@ -5,10 +5,10 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { type Actor, assertActingAs, assertCourseAccess, assertInstructor } from '../access/actor.js';
 import type { StudySource } from '../ai/provider.js';
 import { inCourse } from '../db/course-scope.js';
 import { AppError } from '../errors.js';
-import { type Actor, assertActingAs, assertCourseAccess, assertInstructor } from './actor.js';
 import type { DomainDeps } from './deps.js';
 import {
   type AttemptRow,

@@ -4,9 +4,9 @@
  * Nobody is removed: a roster adds and corrects, it does not unenrol.
  */
 import { sql } from 'kysely';
+import { type Actor, assertInstructor } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
 import { type ErrorDetail, validationError } from '../errors.js';
-import { type Actor, assertInstructor } from './actor.js';
 import { ensureCourse } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 

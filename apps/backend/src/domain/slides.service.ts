@@ -1,7 +1,8 @@
 /** The slide being taught: instructors move it; students' pings without a slide land on it. */
+
+import { type Actor, assertInstructor } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
 import { AppError } from '../errors.js';
-import { type Actor, assertInstructor } from './actor.js';
 import { announceCourseChange, findSlide } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 

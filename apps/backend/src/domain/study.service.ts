@@ -6,10 +6,10 @@
 
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { type Actor, assertActingAs, assertInstructor } from '../access/actor.js';
 import { offlineStudyProvider } from '../ai/offline-provider.js';
 import type { StudyProvider, StudySource } from '../ai/provider.js';
 import { type CourseTx, courseOf, inCourse } from '../db/course-scope.js';
-import { type Actor, assertActingAs, assertInstructor } from './actor.js';
 import { currentSlideId, listSlides, type SlideRow, touchMember } from './course.repository.js';
 import type { DomainDeps } from './deps.js';
 import { confusionZones, searchSlides } from './retrieval.repository.js';
@@ -206,15 +206,14 @@ export interface StoredQuiz {
 }
 
 /**
- * The quiz with this id, for an instructor of its course or the service; undefined when there is none, and for
- * anyone else (another course's quiz is as missing as one that never was).
+ * The quiz with this id, for an instructor of its course or the service; undefined when there is none. Another
+ * course's member gets not_found, a student of the course forbidden.
  */
 export async function findQuiz(deps: DomainDeps, actor: Actor, quizId: string): Promise<StoredQuiz | undefined> {
   if (!isUuid(quizId)) return undefined;
   const courseId = await courseOf(deps.db, 'quiz', quizId);
   if (!courseId) return undefined;
-  if (actor.kind === 'member' && actor.courseId !== courseId) return undefined;
-  assertInstructor(actor, courseId);
+  assertInstructor(actor, courseId); // another course's quiz: not_found, as one that never was
   const row = await inCourse(deps.db, courseId, (tx) =>
     tx
       .selectFrom('quizzes')

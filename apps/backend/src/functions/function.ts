@@ -5,12 +5,12 @@
  * by the ChatKit adapter, for a member of a course.
  */
 import type { FunctionDefinition, JsonSchema } from '@class-assist/contracts';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from '../access/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
 import type { ExportStream } from '../domain/export.service.js';
 
-export type { Actor, MemberActor, Role } from '../domain/actor.js';
-export { memberActor, SERVICE_ACTOR } from '../domain/actor.js';
+export type { Actor, MemberActor, Role } from '../access/actor.js';
+export { memberActor, SERVICE_ACTOR } from '../access/actor.js';
 export type { ExportStream } from '../domain/export.service.js';
 
 /** What a transport knows of a call besides its arguments. */

@@ -1,5 +1,5 @@
 /** Internal: the next question of the student's attempt to show, and the result once none is left. */
-import { nextQuizQuestion } from '../domain/quiz-step.service.js';
+import { nextQuizQuestion } from '../widget/quiz-step.js';
 import { defineFunction } from './function.js';
 import { ID, objectSchema } from './validation.js';
 

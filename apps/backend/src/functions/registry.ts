@@ -1,12 +1,14 @@
 /**
  * The one registry of Class Assist's functions, and the only way into the domain for the transports: the nine of the
- * specification (and those added beside them), public over HTTP, MCP and ChatKit; and the internal steps of the
- * widget (quiz, slide, export link, intervention previews), reached by the ChatKit adapter only. Each call is
+ * specification (and those added beside them), public over HTTP, MCP and ChatKit; and the internal ones — the
+ * widget's steps (quiz, slide, export link, intervention previews, its state), joining a course, and the admin
+ * routes' commands (material, LMS connection, roster, intervention progress, quiz files) — reached only by the
+ * transports' own routes, never by name from an agent. Each call is
  * validated here against the function's schema, timed, counted and logged here, and never logs an anonymous author.
  */
 import { type FunctionDefinition, type FunctionName, isFunctionName } from '@class-assist/contracts';
 import type { Logger } from 'pino';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from '../access/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
 import { AppError } from '../errors.js';
 import { answerQuizQuestionFunction } from './answer-quiz-question.function.js';
@@ -14,11 +16,22 @@ import { assignRemedialQuizFunction } from './assign-remedial-quiz.function.js';
 import { confirmRemedialQuizFunction } from './confirm-remedial-quiz.function.js';
 import { explainTopicFunction } from './explain-topic.function.js';
 import { exportConfusionDataFunction } from './export-confusion-data.function.js';
+import { exportQuizFunction } from './export-quiz.function.js';
 import { fetchNotesFunction } from './fetch-notes.function.js';
 import type { CallOptions, FunctionSpec } from './function.js';
 import { generateQuizFunction } from './generate-quiz.function.js';
 import { getConfusionHeatmapFunction } from './get-confusion-heatmap.function.js';
+import { getInterventionFunction } from './get-intervention.function.js';
+import { getWidgetStateFunction } from './get-widget-state.function.js';
+import { importMaterialFunction } from './import-material.function.js';
 import { issueExportLinkFunction } from './issue-export-link.function.js';
+import { joinCourseFunction } from './join-course.function.js';
+import {
+  deleteLmsConnectionFunction,
+  getLmsConnectionFunction,
+  setLmsConnectionFunction,
+} from './lms-connection.function.js';
+import { loadRosterFunction } from './load-roster.function.js';
 import { nextQuizQuestionFunction } from './next-quiz-question.function.js';
 import { notifyStudentsFunction } from './notify-students-via-lms.function.js';
 import { previewNotificationFunction } from './preview-notification.function.js';
@@ -50,6 +63,15 @@ const FUNCTIONS = {
   preview_notification: previewNotificationFunction,
   preview_remedial_quiz: previewRemedialQuizFunction,
   confirm_remedial_quiz: confirmRemedialQuizFunction,
+  get_widget_state: getWidgetStateFunction,
+  join_course: joinCourseFunction,
+  get_intervention: getInterventionFunction,
+  export_quiz: exportQuizFunction,
+  import_material: importMaterialFunction,
+  set_lms_connection: setLmsConnectionFunction,
+  get_lms_connection: getLmsConnectionFunction,
+  delete_lms_connection: deleteLmsConnectionFunction,
+  load_roster: loadRosterFunction,
 } as const;
 
 type Functions = typeof FUNCTIONS;

@@ -5,12 +5,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
-import type { DomainDeps } from '../domain/deps.js';
-import { getIntervention } from '../domain/intervention.service.js';
+import type { FunctionRegistry } from '../functions/registry.js';
 import { intervention } from '../functions/result-schemas.js';
 import { serviceOrMember } from './session.js';
 
-export function interventionRoutes(deps: DomainDeps, tokens: TokenService, secret: string) {
+export function interventionRoutes(registry: FunctionRegistry, tokens: TokenService, secret: string) {
   return async (app: FastifyInstance) => {
     app.get(
       '/api/interventions/:id',
@@ -29,7 +28,7 @@ export function interventionRoutes(deps: DomainDeps, tokens: TokenService, secre
       },
       async (request) => {
         const actor = await serviceOrMember(request, tokens, secret, 'read interventions');
-        return getIntervention(deps, actor, (request.params as { id: string }).id);
+        return registry.invoke('get_intervention', actor, { intervention_id: (request.params as { id: string }).id });
       },
     );
   };

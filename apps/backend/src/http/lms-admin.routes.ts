@@ -4,11 +4,8 @@
  * returned) and `PUT /api/admin/courses/{courseId}/roster` ([{user_id, lms_user_id, name, email?, role}]).
  */
 import type { FastifyInstance } from 'fastify';
-import { SERVICE_ACTOR } from '../domain/actor.js';
-import type { DomainDeps } from '../domain/deps.js';
-import { deleteLmsConnection, getLmsConnection, setLmsConnection } from '../domain/lms-connection.service.js';
-import { loadRoster } from '../domain/roster.service.js';
-import { AppError } from '../errors.js';
+import { SERVICE_ACTOR } from '../functions/function.js';
+import type { FunctionRegistry } from '../functions/registry.js';
 import { requireBearer, requireJsonBody } from './auth.js';
 
 const params = {
@@ -17,7 +14,7 @@ const params = {
   required: ['courseId'],
 } as const;
 
-export function lmsAdminRoutes(deps: DomainDeps, secret: string) {
+export function lmsAdminRoutes(registry: FunctionRegistry, secret: string) {
   return async (app: FastifyInstance) => {
     app.addHook('onRequest', requireBearer(secret));
     const tags = ['lms admin'];
@@ -27,24 +24,19 @@ export function lmsAdminRoutes(deps: DomainDeps, secret: string) {
     app.put(
       '/api/admin/courses/:courseId/lms',
       { onRequest: requireJsonBody, schema: { tags, security, params, summary: 'Set the course’s LMS connection' } },
-      async (request) => setLmsConnection(deps, SERVICE_ACTOR, course(request), request.body),
+      async (request) =>
+        registry.invoke('set_lms_connection', SERVICE_ACTOR, { course_id: course(request), connection: request.body }),
     );
     app.get(
       '/api/admin/courses/:courseId/lms',
       { schema: { tags, security, params, summary: 'The course’s LMS connection (never the token)' } },
-      async (request) => {
-        const connection = await getLmsConnection(deps, SERVICE_ACTOR, course(request));
-        if (!connection) throw new AppError('not_found', 'This course has no LMS connection');
-        return connection;
-      },
+      async (request) => registry.invoke('get_lms_connection', SERVICE_ACTOR, { course_id: course(request) }),
     );
     app.delete(
       '/api/admin/courses/:courseId/lms',
       { schema: { tags, security, params, summary: 'Remove the course’s own LMS connection' } },
       async (request, reply) => {
-        if (!(await deleteLmsConnection(deps, SERVICE_ACTOR, course(request)))) {
-          throw new AppError('not_found', 'This course has no LMS connection of its own');
-        }
+        await registry.invoke('delete_lms_connection', SERVICE_ACTOR, { course_id: course(request) });
         return reply.code(204).send();
       },
     );
@@ -55,7 +47,8 @@ export function lmsAdminRoutes(deps: DomainDeps, secret: string) {
         bodyLimit: 5 * 1024 * 1024,
         schema: { tags, security, params, summary: 'Load the course roster (people, LMS user ids, roles)' },
       },
-      async (request) => loadRoster(deps, SERVICE_ACTOR, course(request), request.body),
+      async (request) =>
+        registry.invoke('load_roster', SERVICE_ACTOR, { course_id: course(request), roster: request.body }),
     );
   };
 }

@@ -4,19 +4,18 @@
  * is created), or an instructor session of that course (bearer session token or the session cookie).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor } from '../access/actor.js';
 import type { TokenService } from '../auth/tokens.js';
-import type { Actor } from '../domain/actor.js';
-import type { DomainDeps } from '../domain/deps.js';
-import { importLectureFile, type MaterialFormat } from '../domain/material.service.js';
 import { AppError } from '../errors.js';
+import type { FunctionRegistry } from '../functions/registry.js';
 import { mediaType } from './auth.js';
 import { serviceOrMember } from './session.js';
 
 export const MATERIAL_BODY_LIMIT = 10 * 1024 * 1024;
 
-const FORMATS: Record<string, MaterialFormat> = { 'text/markdown': 'markdown', 'application/pdf': 'pdf' };
+const FORMATS: Record<string, 'markdown' | 'pdf'> = { 'text/markdown': 'markdown', 'application/pdf': 'pdf' };
 
-export function materialRoutes(deps: DomainDeps, tokens: TokenService, secret: string) {
+export function materialRoutes(registry: FunctionRegistry, tokens: TokenService, secret: string) {
   const readActor = (request: FastifyRequest) => serviceOrMember(request, tokens, secret, 'import');
 
   return async (app: FastifyInstance) => {
@@ -58,8 +57,13 @@ export function materialRoutes(deps: DomainDeps, tokens: TokenService, secret: s
         const { courseId } = request.params as { courseId: string };
         const actor = actors.get(request);
         if (!actor) throw new AppError('unauthorized', 'Not authenticated');
-        const format = FORMATS[mediaType(request)] as MaterialFormat;
-        return importLectureFile(deps, actor, courseId, format, request.body as string | Buffer | undefined);
+        const format = FORMATS[mediaType(request)] as 'markdown' | 'pdf';
+        const file = request.body as string | Buffer | undefined;
+        return registry.invoke('import_material', actor, {
+          course_id: courseId,
+          format,
+          ...(file === undefined ? {} : { file }),
+        });
       },
     );
   };

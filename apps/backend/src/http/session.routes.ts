@@ -1,16 +1,16 @@
 /** `GET /api/session` and, in development only, `GET /dev/launch` (a session without an LMS). */
 import type { FastifyInstance } from 'fastify';
+import { mapRoles } from '../access/roles.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import type { DomainDeps } from '../domain/deps.js';
-import { joinCourse } from '../domain/membership.service.js';
-import { mapRoles } from '../domain/roles.js';
+import { memberActor } from '../functions/function.js';
+import type { FunctionRegistry } from '../functions/registry.js';
 import { ID } from '../functions/validation.js';
 import { requireIdentity, startSession } from './session.js';
 
 const id = { type: 'string', ...ID } as const;
 
-export function sessionRoutes(deps: DomainDeps, tokens: TokenService, config: Config) {
+export function sessionRoutes(registry: FunctionRegistry, tokens: TokenService, config: Config) {
   return async (app: FastifyInstance) => {
     app.get('/api/session', { schema: { tags: ['page'], summary: 'Who the browser session is' } }, async (request) => {
       const { userId, courseId, courseName, role } = await requireIdentity(request, tokens, ['session']);
@@ -40,12 +40,12 @@ export function sessionRoutes(deps: DomainDeps, tokens: TokenService, config: Co
       async (request, reply) => {
         const query = request.query as { role?: string; userId: string; courseId: string; courseName?: string };
         const role = mapRoles(query.role ?? 'Learner');
-        const courseName = await joinCourse(deps, {
-          courseId: query.courseId,
-          courseName: query.courseName?.trim() || undefined,
-          userId: query.userId,
-          role,
-        });
+        const given = query.courseName?.trim();
+        const { course_name: courseName } = await registry.invoke(
+          'join_course',
+          memberActor({ userId: query.userId, courseId: query.courseId, role }),
+          { course_id: query.courseId, ...(given ? { course_name: given } : {}) },
+        );
         const token = await startSession(reply, tokens, config, {
           userId: query.userId,
           courseId: query.courseId,

@@ -6,9 +6,9 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Actor, SERVICE_ACTOR } from '../access/actor.js';
 import type { Identity, TokenKind, TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import { type Actor, SERVICE_ACTOR } from '../domain/actor.js';
 import { AppError } from '../errors.js';
 import { hasBearerSecret } from './auth.js';
 

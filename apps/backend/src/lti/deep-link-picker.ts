@@ -7,10 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mapRoles } from '../access/roles.js';
 import type { Identity, TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import type { DomainDeps } from '../domain/deps.js';
-import { mapRoles } from '../domain/roles.js';
 import { AppError } from '../errors.js';
 import { escapeHtml } from '../http/html.js';
 import {

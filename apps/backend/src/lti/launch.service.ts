@@ -9,10 +9,10 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { mapRoles } from '../access/roles.js';
 import type { Identity } from '../auth/tokens.js';
 import { inCourse } from '../db/course-scope.js';
 import type { DomainDeps } from '../domain/deps.js';
-import { mapRoles } from '../domain/roles.js';
 import { LtiError } from './error-page.js';
 import type { LaunchClaims } from './id-token.js';
 

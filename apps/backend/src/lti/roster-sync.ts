@@ -15,10 +15,10 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
+import type { Role } from '../access/actor.js';
+import { mapRoles } from '../access/roles.js';
 import { inCourse } from '../db/course-scope.js';
-import type { Role } from '../domain/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
-import { mapRoles } from '../domain/roles.js';
 import type { LaunchClaims } from './id-token.js';
 import { ltiId } from './launch.service.js';
 import type { RegistrationsRepository } from './registrations.repository.js';

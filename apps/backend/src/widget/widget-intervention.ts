@@ -1,6 +1,6 @@
 /** The instructor view's account of the latest LMS intervention: what it is, how far it got, what went wrong. */
 import type { WidgetIntervention } from '@class-assist/contracts';
-import type { InterventionView } from './intervention.service.js';
+import type { InterventionView } from '../domain/intervention.service.js';
 
 const FILTERS: Record<string, string> = {
   confused_students: 'confused students',

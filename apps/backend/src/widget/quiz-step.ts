@@ -1,10 +1,11 @@
 /** The widget's "Next question": which question of an attempt to show next, and the result once none is left. */
+
+import { type Actor, assertCourseAccess } from '../access/actor.js';
+import type { DomainDeps } from '../domain/deps.js';
+import { loadQuizAttempt } from '../domain/quiz-attempt.service.js';
 import { AppError } from '../errors.js';
-import { type Actor, assertCourseAccess } from './actor.js';
-import type { DomainDeps } from './deps.js';
-import { loadQuizAttempt } from './quiz-attempt.service.js';
 import { nextOpenQuestion } from './widget-quiz.js';
-import { quizResultMessage } from './widget-state.service.js';
+import { quizResultMessage } from './widget-state.js';
 
 export interface QuizStep {
   /** The next unanswered question after the one shown, or null when none is left. */

@@ -10,15 +10,20 @@ import type {
   WidgetSlide,
   WidgetView,
 } from '@class-assist/contracts';
+import { memberActor, type Role } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
+import { findCourse, listSlides, type SlideRow, slideLabel } from '../domain/course.repository.js';
+import type { DomainDeps } from '../domain/deps.js';
+import { getHeatmap } from '../domain/heatmap.service.js';
+import { openAssignedQuiz } from '../domain/intervention.repository.js';
+import { latestCourseIntervention } from '../domain/intervention.service.js';
+import {
+  formatImprovement,
+  loadQuizAttempt,
+  type QuizAttempt,
+  quizImprovement,
+} from '../domain/quiz-attempt.service.js';
 import { AppError } from '../errors.js';
-import { memberActor, type Role } from './actor.js';
-import { findCourse, listSlides, type SlideRow, slideLabel } from './course.repository.js';
-import type { DomainDeps } from './deps.js';
-import { getHeatmap } from './heatmap.service.js';
-import { openAssignedQuiz } from './intervention.repository.js';
-import { latestCourseIntervention } from './intervention.service.js';
-import { formatImprovement, loadQuizAttempt, type QuizAttempt, quizImprovement } from './quiz-attempt.service.js';
 import { describeIntervention } from './widget-intervention.js';
 import { describeQuiz, quizSummary, scoreLine, type WidgetQuizUi } from './widget-quiz.js';
 

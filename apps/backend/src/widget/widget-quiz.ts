@@ -3,8 +3,8 @@
  * answered, whether it was right and why), then the score. Pure: the caller loads the attempt and the slides.
  */
 import type { WidgetAction, WidgetQuiz } from '@class-assist/contracts';
-import { type SlideRow, slideLabel } from './course.repository.js';
-import type { QuizAttempt } from './quiz-attempt.service.js';
+import { type SlideRow, slideLabel } from '../domain/course.repository.js';
+import type { QuizAttempt } from '../domain/quiz-attempt.service.js';
 
 /** What a widget item remembers of the quiz it shows. */
 export interface WidgetQuizUi {

@@ -6,7 +6,7 @@
  * transports' own routes, never by name from an agent. Each call is
  * validated here against the function's schema, timed, counted and logged here, and never logs an anonymous author.
  */
-import { type FunctionDefinition, type FunctionName, isFunctionName } from '@class-assist/contracts';
+import type { FunctionDefinition, FunctionName } from '@class-assist/contracts';
 import type { Logger } from 'pino';
 import type { Actor } from '../access/actor.js';
 import type { DomainDeps } from '../domain/deps.js';
@@ -90,6 +90,7 @@ for (const [name, spec] of Object.entries(FUNCTIONS) as Array<[string, FunctionS
 const PUBLIC_DEFINITIONS: readonly FunctionDefinition[] = Object.freeze(
   Object.values(FUNCTIONS).flatMap((spec: FunctionSpec<never, unknown>) => (spec.definition ? [spec.definition] : [])),
 );
+const PUBLIC_NAMES: ReadonlySet<string> = new Set(PUBLIC_DEFINITIONS.map((definition) => definition.name));
 
 export interface FunctionRegistry {
   /** The public definitions (the nine, exactly as the specification writes them, first). */
@@ -134,8 +135,7 @@ export function createRegistry(deps: DomainDeps, log: Logger): FunctionRegistry 
       throw err;
     }
   };
-  const isPublic = (name: string): name is FunctionName =>
-    isFunctionName(name) || PUBLIC_DEFINITIONS.some((definition) => definition.name === name);
+  const isPublic = (name: string): name is FunctionName => PUBLIC_NAMES.has(name);
   return {
     definitions: PUBLIC_DEFINITIONS,
     isPublic,

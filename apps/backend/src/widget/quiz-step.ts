@@ -29,6 +29,6 @@ export async function nextQuizQuestion(
   return {
     question_id: next,
     finished: attempt.finished,
-    result_message: done ? await quizResultMessage(deps, { ...actor, courseName: input.course_id }, attempt) : null,
+    result_message: done ? await quizResultMessage(deps, actor, attempt) : null,
   };
 }

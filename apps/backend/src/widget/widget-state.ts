@@ -10,7 +10,7 @@ import type {
   WidgetSlide,
   WidgetView,
 } from '@class-assist/contracts';
-import { memberActor, type Role } from '../access/actor.js';
+import { type MemberActor, memberActor, type Role } from '../access/actor.js';
 import { inCourse } from '../db/course-scope.js';
 import { findCourse, listSlides, type SlideRow, slideLabel } from '../domain/course.repository.js';
 import type { DomainDeps } from '../domain/deps.js';
@@ -125,10 +125,9 @@ export async function buildWidgetState(
 }
 
 /** The finished quiz's score and what to review (Markdown), kept in the thread after the widget moves on. */
-export async function quizResultMessage(deps: DomainDeps, member: WidgetMember, attempt: QuizAttempt): Promise<string> {
-  const actor = memberActor(member);
-  const slides = await inCourse(deps.db, member.courseId, (tx) => listSlides(tx, member.courseId));
-  const { points } = await quizImprovement(deps, actor, member.courseId, member.userId);
+export async function quizResultMessage(deps: DomainDeps, actor: MemberActor, attempt: QuizAttempt): Promise<string> {
+  const slides = await inCourse(deps.db, actor.courseId, (tx) => listSlides(tx, actor.courseId));
+  const { points } = await quizImprovement(deps, actor, actor.courseId, actor.userId);
   return `**Quiz finished: ${scoreLine(attempt)}.**\n\n${quizSummary(attempt, slides, formatImprovement(points))}`;
 }
 
